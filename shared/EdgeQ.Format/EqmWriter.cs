@@ -38,7 +38,12 @@ public static class EqmWriter
         }
     }
 
-    public static byte[] ToBytes(EqmModel model)
+    public static byte[] ToBytes(EqmModel model) => Layout(EncodeSections(model));
+
+    /// <summary>A section's kind, table flags and payload, before layout.</summary>
+    internal sealed record RawSection(uint Kind, uint Flags, byte[] Bytes);
+
+    internal static List<RawSection> EncodeSections(EqmModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         // Blobs are laid out first: tensor records store their offsets.
@@ -51,50 +56,54 @@ public static class EqmWriter
             blobOffsets[i] = blobs.Length;
             blobs.Bytes(model.Tensors[i].Data.Span);
         }
+        return
+        [
+            Encode(SectionKind.Metadata, sink => Sections.WriteMetadata(model.Metadata, sink)),
+            Encode(SectionKind.Input, sink => Sections.WriteInput(model.Input, sink)),
+            Encode(SectionKind.Outputs, sink => Sections.WriteOutputs(model.Outputs, sink)),
+            Encode(SectionKind.Tensors, sink => Sections.WriteTensors(model.Tensors, blobOffsets, sink)),
+            Encode(SectionKind.Operators, sink => Sections.WriteOperators(model.Operators, sink)),
+            new RawSection((uint)SectionKind.Blobs, 0, blobs.Written.ToArray()), // last: the weights form one aligned tail
+        ];
+    }
 
-        var sections = new (SectionKind Kind, ByteSink Bytes)[]
-        {
-            (SectionKind.Metadata, Encode(sink => Sections.WriteMetadata(model.Metadata, sink))),
-            (SectionKind.Input, Encode(sink => Sections.WriteInput(model.Input, sink))),
-            (SectionKind.Outputs, Encode(sink => Sections.WriteOutputs(model.Outputs, sink))),
-            (SectionKind.Tensors, Encode(sink => Sections.WriteTensors(model.Tensors, blobOffsets, sink))),
-            (SectionKind.Operators, Encode(sink => Sections.WriteOperators(model.Operators, sink))),
-            (SectionKind.Blobs, blobs), // last, so the weights form one aligned tail of the file
-        };
-
-        var offsets = new long[sections.Length];
-        long end = HeaderSize + sections.Length * EntrySize;
-        for (int i = 0; i < sections.Length; i++)
+    /// <summary>Header, section table, then each section at the next 64-byte boundary; checksums sealed last.</summary>
+    internal static byte[] Layout(IReadOnlyList<RawSection> sections, ushort minorVersion = MinorVersion, int entrySize = EntrySize)
+    {
+        var offsets = new long[sections.Count];
+        long end = HeaderSize + (long)sections.Count * entrySize;
+        for (int i = 0; i < sections.Count; i++)
         {
             offsets[i] = AlignUp(end, SectionAlignment);
-            end = checked(offsets[i] + sections[i].Bytes.Length);
+            end = offsets[i] + sections[i].Bytes.Length;
         }
         if (end > int.MaxValue) throw new EqmFormatException($"the model needs {end} bytes, more than an .eqm file may hold (2^31-1)");
 
         var file = new byte[end];
         Magic.CopyTo(file);
         BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(MajorOffset), MajorVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(MinorOffset), MinorVersion);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(SectionCountOffset), (uint)sections.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(MinorOffset), minorVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(SectionCountOffset), (uint)sections.Count);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(FileLengthOffset), (ulong)end);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(EntrySizeOffset), EntrySize);
-        for (int i = 0; i < sections.Length; i++)
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(EntrySizeOffset), (uint)entrySize);
+        for (int i = 0; i < sections.Count; i++)
         {
-            var entry = file.AsSpan(HeaderSize + i * EntrySize, EntrySize);
-            BinaryPrimitives.WriteUInt32LittleEndian(entry[EntryKindOffset..], (uint)sections[i].Kind);
+            var entry = file.AsSpan(HeaderSize + i * entrySize, EntrySize);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[EntryKindOffset..], sections[i].Kind);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[EntryFlagsOffset..], sections[i].Flags);
             BinaryPrimitives.WriteUInt64LittleEndian(entry[EntryOffsetOffset..], (ulong)offsets[i]);
             BinaryPrimitives.WriteUInt64LittleEndian(entry[EntryLengthOffset..], (ulong)sections[i].Bytes.Length);
             BinaryPrimitives.WriteUInt32LittleEndian(entry[EntryAlignmentOffset..], SectionAlignment);
-            sections[i].Bytes.Written.CopyTo(file.AsSpan((int)offsets[i]));
+            sections[i].Bytes.CopyTo(file.AsSpan((int)offsets[i]));
         }
         Seal(file);
         return file;
     }
 
-    private static ByteSink Encode(Action<ByteSink> write)
+    private static RawSection Encode(SectionKind kind, Action<ByteSink> write)
     {
         var sink = new ByteSink();
         write(sink);
-        return sink;
+        return new RawSection((uint)kind, 0, sink.Written.ToArray());
     }
 }
