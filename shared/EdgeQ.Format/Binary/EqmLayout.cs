@@ -53,10 +53,11 @@ internal static class EqmLayout
 
     /// <summary>
     /// Fills in every checksum (sections, then table, then header) of a laid-out file. The writer seals every file;
-    /// tests reseal deliberately damaged ones to get past the checksums. Entries pointing outside the file are skipped.
+    /// tests reseal deliberately damaged ones to get past the checksums. What lies outside the file is skipped.
     /// </summary>
     public static void Seal(Span<byte> file)
     {
+        if (file.Length < HeaderSize) return;
         int count = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(file[SectionCountOffset..]), MaxSections);
         int entrySize = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(file[EntrySizeOffset..]), MaxEntrySize);
         int tableLength = (int)Math.Min((long)count * entrySize, file.Length - HeaderSize);
