@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using static EdgeQ.Format.ModelValidator;
 
 namespace EdgeQ.Format;
@@ -65,6 +67,37 @@ internal static class OperatorRules
         Input(op, inputs, 1, w => RequireWeights(w, weightChannelAxis));
         Input(op, inputs, 2, RequireBias);
         Output(op, output, RequireActivation);
+        Input(op, inputs, 2, b => CheckAccumulatorRange(inputs[0], inputs[1], b, weightChannelAxis));
+    }
+
+    /// <summary>
+    /// The int32 accumulator of every output channel must not overflow (quantization.md, Accumulation):
+    /// |bias'| + max|x| * sum|w| &lt; 2^31 with bias' = bias - x_zero_point * sum w, the bias folded at load time.
+    /// </summary>
+    private static void CheckAccumulatorRange(EqmTensor x, EqmTensor w, EqmTensor b, int channelAxis)
+    {
+        int channels = w.Shape[channelAxis];
+        int innerStride = 1;
+        for (int d = channelAxis + 1; d < w.Shape.Count; d++) innerStride *= w.Shape[d];
+        var sum = new long[channels];
+        var sumAbs = new long[channels];
+        var weights = MemoryMarshal.Cast<byte, sbyte>(w.Data.Span);
+        for (int i = 0; i < weights.Length; i++)
+        {
+            int c = i / innerStride % channels;
+            sum[c] += weights[i];
+            sumAbs[c] += Math.Abs(weights[i]);
+        }
+        var (min, max) = x.ElementType.IntegerRange();
+        long largestInput = Math.Max(-(long)min, max);
+        long zeroPoint = x.Quantization!.ZeroPoints[0];
+        for (int c = 0; c < channels; c++)
+        {
+            long folded = BinaryPrimitives.ReadInt32LittleEndian(b.Data.Span[(c * sizeof(int))..]) - zeroPoint * sum[c];
+            long bound = Math.Abs(folded) + largestInput * sumAbs[c];
+            if (bound > int.MaxValue)
+                throw new EqmFormatException($"output channel {c} can overflow the int32 accumulator: |bias - zero point x sum w| + {largestInput} x sum|w| = {bound} >= 2^31");
+        }
     }
 
     /// <summary>Ops that move or pick int8 values (requantizing only when scales differ): same element type in and out.</summary>

@@ -99,6 +99,8 @@ public sealed class ValidationTests
         ["weight -128"] = (() => MobileNet.WithTensor("pw1.weight", t => t with { Data = WithByte(t.Data, 5, 0x80) }), ["op 2 (Conv2D)", "input W", "'pw1.weight'", "weight element 5 is -128"]),
         ["weights asymmetric"] = (() => MobileNet.WithTensor("fc.weight", t => t with { Quantization = TestModels.Act(0.004f, 3) }), ["op 10 (FullyConnected)", "input W", "zero points 0"]),
         ["weights not quantized"] = (() => MobileNet.WithTensor("fc.weight", t => t with { Quantization = null }), ["op 10 (FullyConnected)", "input W", "quantized int8 constant", "no quantization"]),
+        ["accumulator overflow"] = (() => MobileNet.WithTensor("pw2.bias", t => t with { Data = WithInt32(t.Data, 3, int.MaxValue - 1000) }),
+            ["op 5 (Conv2D)", "input B (tensor", "'pw2.bias'", "output channel 3 can overflow the int32 accumulator"]),
         ["bias not int32"] = (() => MobileNet.WithTensor("fc.bias", t => t with { ElementType = Float32 }), ["op 10 (FullyConnected)", "input B", "int32 constant", "Float32"]),
         ["bias quantized"] = (() => MobileNet.WithTensor("fc.bias", t => t with { Quantization = TestModels.Act(0.001f, 0) }), ["op 10 (FullyConnected)", "input B", "without quantization"]),
         ["activation per-channel"] = (() => MobileNet.WithTensor("dw1", t => t with { Quantization = EqmQuantization.PerChannel(3, new float[8].Select(_ => 0.1f).ToArray()) }),
@@ -160,6 +162,13 @@ public sealed class ValidationTests
         var parts = MobileNet.WithTensor("conv1", t => t with { Quantization = new EqmQuantization([0.1f], [0, 1]) });
         var error = Assert.Throws<EqmFormatException>(() => new EqmModel(parts.Metadata, parts.Input, parts.Outputs, parts.Tensors, parts.Operators));
         Assert.Contains("tensors section, tensor 3 'conv1': field 'zero points': 2 zero points for 1 scales", error.Message);
+    }
+
+    private static ReadOnlyMemory<byte> WithInt32(ReadOnlyMemory<byte> data, int index, int value)
+    {
+        var copy = data.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(copy.AsSpan(index * sizeof(int)), value);
+        return copy;
     }
 
     private static ReadOnlyMemory<byte> WithByte(ReadOnlyMemory<byte> data, int index, byte value)

@@ -55,32 +55,23 @@ internal static class Sections
         return new EqmInputSpec(tensor, new ImagePreprocessing(colorOrder, resizeMode, crop, mean, std), layout);
     }
 
-    public static void WriteOutputs(EquatableArray<EqmOutputSpec> outputs, ByteSink sink)
-    {
-        sink.Count(outputs.Count);
-        foreach (var output in outputs)
+    public static void WriteOutputs(EquatableArray<EqmOutputSpec> outputs, ByteSink sink) =>
+        WriteRecords(outputs.Count, sink, i =>
         {
-            int record = sink.BeginRecord();
-            sink.I32(output.Tensor);
-            sink.Count(output.Labels.Count);
-            foreach (string label in output.Labels) sink.String(label);
-            sink.EndRecord(record);
-        }
-    }
+            sink.I32(outputs[i].Tensor);
+            sink.Count(outputs[i].Labels.Count);
+            foreach (string label in outputs[i].Labels) sink.String(label);
+        });
 
     public static EqmOutputSpec[] ReadOutputs(ref SpanReader r)
     {
-        var outputs = new EqmOutputSpec[r.Count("outputs", 4)];
-        for (int i = 0; i < outputs.Length; i++)
+        var outputs = ReadRecords(ref r, "outputs", "output", (ref SpanReader record) =>
         {
-            outputs[i] = InRecord(ref r, $"output {i}", (ref SpanReader record) =>
-            {
-                int tensor = record.I32("tensor");
-                var labels = new string[record.Count("labels", 4)];
-                for (int k = 0; k < labels.Length; k++) labels[k] = record.String("labels");
-                return new EqmOutputSpec(tensor, labels);
-            });
-        }
+            int tensor = record.I32("tensor");
+            var labels = new string[record.Count("labels", 4)];
+            for (int k = 0; k < labels.Length; k++) labels[k] = record.String("labels");
+            return new EqmOutputSpec(tensor, labels);
+        });
         r.End("outputs section");
         return outputs;
     }
@@ -88,13 +79,10 @@ internal static class Sections
     private const byte ConstantTensorFlag = 1;
 
     /// <param name="blobOffsets">Offset of each constant's data in the Blobs section (ignored for the others).</param>
-    public static void WriteTensors(EquatableArray<EqmTensor> tensors, long[] blobOffsets, ByteSink sink)
-    {
-        sink.Count(tensors.Count);
-        for (int i = 0; i < tensors.Count; i++)
+    public static void WriteTensors(EquatableArray<EqmTensor> tensors, long[] blobOffsets, ByteSink sink) =>
+        WriteRecords(tensors.Count, sink, i =>
         {
             var t = tensors[i];
-            int record = sink.BeginRecord();
             sink.String(t.Name);
             sink.U8((byte)t.ElementType);
             sink.U8((byte)t.Shape.Count);
@@ -106,34 +94,28 @@ internal static class Sections
             foreach (int zeroPoint in t.Quantization?.ZeroPoints ?? default) sink.I32(zeroPoint);
             sink.U64(t.IsConstant ? (ulong)blobOffsets[i] : 0);
             sink.U64((ulong)t.Data.Length);
-            sink.EndRecord(record);
-        }
-    }
+        });
 
     /// <param name="blobs">The Blobs section; constants' data are slices of it (no copy).</param>
     public static EqmTensor[] ReadTensors(ref SpanReader r, ReadOnlyMemory<byte> blobs)
     {
-        var tensors = new EqmTensor[r.Count("tensors", 4)];
-        for (int i = 0; i < tensors.Length; i++)
+        var tensors = ReadRecords(ref r, "tensors", "tensor", (ref SpanReader record) =>
         {
-            tensors[i] = InRecord(ref r, $"tensor {i}", (ref SpanReader record) =>
-            {
-                string name = record.String("name");
-                var type = (ElementType)record.U8("element type");
-                int rank = record.U8("rank");
-                bool constant = (record.U8("flags") & ConstantTensorFlag) != 0;
-                record.U8("reserved");
-                var shape = record.I32Array(rank, "shape");
-                int axis = record.I32("quantization axis");
-                var scales = record.F32Array(record.Count("scales", 8), "scales");
-                var zeroPoints = record.I32Array(scales.Length, "zero points");
-                var data = BlobSlice(blobs, record.U64("blob offset"), record.U64("blob length"), constant);
-                var quantization = scales.Length == 0 ? null : new EqmQuantization(scales, zeroPoints, axis);
-                if (quantization is null && axis != EqmQuantization.PerTensorAxis)
-                    throw new EqmFormatException($"field 'quantization axis': {axis} given for a tensor without scales");
-                return new EqmTensor(name, type, shape, quantization, data);
-            });
-        }
+            string name = record.String("name");
+            var type = (ElementType)record.U8("element type");
+            int rank = record.U8("rank");
+            bool constant = (record.U8("flags") & ConstantTensorFlag) != 0;
+            record.U8("reserved");
+            var shape = record.I32Array(rank, "shape");
+            int axis = record.I32("quantization axis");
+            var scales = record.F32Array(record.Count("scales", 8), "scales");
+            var zeroPoints = record.I32Array(scales.Length, "zero points");
+            var data = BlobSlice(blobs, record.U64("blob offset"), record.U64("blob length"), constant);
+            if (scales.Length == 0 && axis != EqmQuantization.PerTensorAxis)
+                throw new EqmFormatException($"field 'quantization axis': {axis} given for a tensor without scales");
+            var quantization = scales.Length == 0 ? null : new EqmQuantization(scales, zeroPoints, axis);
+            return new EqmTensor(name, type, shape, quantization, data);
+        });
         r.End("tensors section");
         return tensors;
     }
@@ -154,53 +136,61 @@ internal static class Sections
         return blobs.Slice((int)offset, (int)length);
     }
 
-    public static void WriteOperators(EquatableArray<EqmOperator> operators, ByteSink sink)
-    {
-        sink.Count(operators.Count);
-        foreach (var op in operators)
+    public static void WriteOperators(EquatableArray<EqmOperator> operators, ByteSink sink) =>
+        WriteRecords(operators.Count, sink, i =>
         {
-            int record = sink.BeginRecord();
-            sink.U32((uint)op.Kind);
-            sink.I32List(op.Inputs.AsSpan());
-            sink.I32List(op.Outputs.AsSpan());
-            OpParamsCodec.Write(op.Params, sink);
-            sink.EndRecord(record);
-        }
-    }
+            sink.U32((uint)operators[i].Kind);
+            sink.I32List(operators[i].Inputs.AsSpan());
+            sink.I32List(operators[i].Outputs.AsSpan());
+            OpParamsCodec.Write(operators[i].Params, sink);
+        });
 
     public static EqmOperator[] ReadOperators(ref SpanReader r)
     {
-        var operators = new EqmOperator[r.Count("operators", 4)];
-        for (int i = 0; i < operators.Length; i++)
+        var operators = ReadRecords(ref r, "operators", "op", (ref SpanReader record) =>
         {
-            operators[i] = InRecord(ref r, $"op {i}", (ref SpanReader record) =>
-            {
-                uint kind = record.U32("kind");
-                var inputs = record.I32Array(record.Count("inputs", 4), "inputs");
-                var outputs = record.I32Array(record.Count("outputs", 4), "outputs");
-                var parameters = OpParamsCodec.Read(kind, ref record);
-                return new EqmOperator(parameters, inputs, outputs);
-            });
-        }
+            uint kind = record.U32("kind");
+            var inputs = record.I32Array(record.Count("inputs", 4), "inputs");
+            var outputs = record.I32Array(record.Count("outputs", 4), "outputs");
+            var parameters = OpParamsCodec.Read(kind, ref record);
+            return new EqmOperator(parameters, inputs, outputs);
+        });
         r.End("operators section");
         return operators;
     }
 
+    /// <summary>A <c>list&lt;record&gt;</c>: the count, then each item as a size-prefixed record.</summary>
+    private static void WriteRecords(int count, ByteSink sink, Action<int> writeItem)
+    {
+        sink.Count(count);
+        for (int i = 0; i < count; i++)
+        {
+            int record = sink.BeginRecord();
+            writeItem(i);
+            sink.EndRecord(record);
+        }
+    }
+
     private delegate T RecordReader<T>(ref SpanReader record);
 
-    /// <summary>Reads one size-prefixed record, checks it ends where expected and names it in any error.</summary>
-    private static T InRecord<T>(ref SpanReader r, string what, RecordReader<T> read)
+    /// <summary>Reads a <c>list&lt;record&gt;</c>; each record must end where its fields do, and errors name the item.</summary>
+    private static T[] ReadRecords<T>(ref SpanReader r, string listField, string itemName, RecordReader<T> read)
     {
-        try
+        var items = new T[r.Count(listField, 4)];
+        for (int i = 0; i < items.Length; i++)
         {
-            var record = r.Record(what);
-            var value = read(ref record);
-            record.End(what);
-            return value;
+            string what = $"{itemName} {i}";
+            try
+            {
+                var record = r.Record(what);
+                items[i] = read(ref record);
+                record.End(what);
+            }
+            catch (EqmFormatException e)
+            {
+                throw e.At(what);
+            }
         }
-        catch (EqmFormatException e)
-        {
-            throw e.At(what);
-        }
+        return items;
     }
 }

@@ -14,9 +14,6 @@ public sealed record EqmTensor(
     /// <summary>Constants always have bytes: every dimension is at least 1, so no valid tensor is empty.</summary>
     public bool IsConstant => !Data.IsEmpty;
 
-    /// <summary>Valid only after validation, which guarantees the product fits.</summary>
-    public int ElementCount => (int)Shapes.ElementCount(Shape.AsSpan());
-
     public bool Equals(EqmTensor? other) =>
         other is not null
         && Name == other.Name
