@@ -181,7 +181,7 @@ public static class ShapeInference
         if (w.KernelH < 1 || w.KernelW < 1 || w.StrideH < 1 || w.StrideW < 1 || w.DilationH < 1 || w.DilationW < 1)
             throw new EqmFormatException($"kernel {w.KernelH}x{w.KernelW}, stride {w.StrideH}x{w.StrideW}, dilation {w.DilationH}x{w.DilationW} must all be >= 1");
         if (w.Pads.Top < 0 || w.Pads.Left < 0 || w.Pads.Bottom < 0 || w.Pads.Right < 0)
-            throw new EqmFormatException($"pads {w.Pads} must be >= 0");
+            throw new EqmFormatException($"pads top {w.Pads.Top}, left {w.Pads.Left}, bottom {w.Pads.Bottom}, right {w.Pads.Right} must be >= 0");
     }
 
     private static void CheckKernel(EquatableArray<int> weights, Window2D window) =>

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using System.Buffers.Binary;
 using System.Text;
 using EdgeQ.Format.Binary;
@@ -10,7 +11,7 @@ namespace EdgeQ.Format.Tests;
 /// One test per byte-level rule (header, section table, records, versioning). Damaged files are resealed unless the
 /// check under test is the checksum itself, so each failure comes from the rule named.
 /// </summary>
-public sealed class BinaryValidationTests
+public sealed class BinaryValidationTests(ITestOutputHelper output)
 {
     private static byte[] Valid() => EqmWriter.ToBytes(TestModels.MobileNetLike());
 
@@ -54,10 +55,10 @@ public sealed class BinaryValidationTests
         ["unknown required section"] = (() => WithSections(s => [.. s, new(77, 0, [1, 2, 3])]), ["entry 6 (kind 77)", "unknown section kind 77 is not marked optional"]),
 
         // Records
-        ["trailing bytes in a section"] = (() => WithSections(s => Replace(s, SectionKind.Metadata, b => [.. b, 0, 0, 0])), ["metadata section: metadata section has 3 unexpected bytes"]),
-        ["trailing bytes in a record"] = (() => WithSections(s => Replace(s, SectionKind.Operators, b => GrowRecords(b, 4))), ["operators section: op 0: op 0 has 4 unexpected bytes"]),
-        ["record size zero"] = (() => Valid().Patch32(Record(Valid(), SectionKind.Tensors, 0).Start, 0).Resealed(), ["tensors section: tensor 0: field 'tensor 0 size': 0 is outside"]),
-        ["record size huge"] = (() => Valid().Patch32(Record(Valid(), SectionKind.Tensors, 2).Start, uint.MaxValue).Resealed(), ["tensors section: tensor 2: field 'tensor 2 size': 4294967295"]),
+        ["trailing bytes in a section"] = (() => WithSections(s => Replace(s, SectionKind.Metadata, b => [.. b, 0, 0, 0])), ["metadata section: 3 unexpected bytes after the last field"]),
+        ["trailing bytes in a record"] = (() => WithSections(s => Replace(s, SectionKind.Operators, b => GrowRecords(b, 4))), ["operators section: op 0: 4 unexpected bytes after the last field"]),
+        ["record size zero"] = (() => Valid().Patch32(Record(Valid(), SectionKind.Tensors, 0).Start, 0).Resealed(), ["tensors section: tensor 0: field 'record size': 0 is outside"]),
+        ["record size huge"] = (() => Valid().Patch32(Record(Valid(), SectionKind.Tensors, 2).Start, uint.MaxValue).Resealed(), ["tensors section: tensor 2: field 'record size': 4294967295"]),
         ["count huge"] = (() => Valid().Patch32(Section(Valid(), SectionKind.Operators).Offset, int.MaxValue).Resealed(), ["operators section: field 'operators': count 2147483647 cannot fit"]),
         ["invalid UTF-8"] = (() => Valid().Patch8(Section(Valid(), SectionKind.Metadata).Offset + 4, 0xFF).Resealed(), ["metadata section: field 'name': not valid UTF-8"]),
         ["truncated field"] = (() => WithSections(s => Replace(s, SectionKind.Input, b => b[..6])), ["input section: field 'resize mode': needs 1 bytes at offset 6, only 0 left"]),
@@ -85,6 +86,7 @@ public sealed class BinaryValidationTests
     {
         var (make, expected) = Cases[name];
         var error = Assert.Throws<EqmFormatException>(() => EqmReader.Read(make()));
+        output.WriteLine(error.Message);
         foreach (string fragment in expected) Assert.Contains(fragment, error.Message);
     }
 
@@ -110,7 +112,7 @@ public sealed class BinaryValidationTests
     {
         var file = WithSections(sections => Replace(sections, SectionKind.Tensors, b => GrowRecords(b, 12)));
         var error = Assert.Throws<EqmFormatException>(() => EqmReader.Read(file));
-        Assert.Contains("tensors section: tensor 0: tensor 0 has 12 unexpected bytes", error.Message);
+        Assert.Contains("tensors section: tensor 0: 12 unexpected bytes after the last field", error.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using static EdgeQ.Format.ElementType;
 
 namespace EdgeQ.Format.Tests;
@@ -6,7 +7,7 @@ namespace EdgeQ.Format.Tests;
 /// One test per validation rule: the broken model is written without validation, and reading it must raise
 /// EqmFormatException whose message names the place. The constructor of EqmModel must reject it with the same message.
 /// </summary>
-public sealed class ValidationTests
+public sealed class ValidationTests(ITestOutputHelper output)
 {
     private static readonly ModelParts MobileNet = ModelParts.Of(TestModels.MobileNetLike());
     private static readonly ModelParts UNet = ModelParts.Of(TestModels.UNetLike());
@@ -134,6 +135,7 @@ public sealed class ValidationTests
         var bytes = EqmWriter.ToBytes(parts.Unvalidated());
 
         var error = Assert.Throws<EqmFormatException>(() => EqmReader.Read(bytes));
+        output.WriteLine(error.Message);
         foreach (string fragment in expected) Assert.Contains(fragment, error.Message);
 
         var constructorError = Assert.Throws<EqmFormatException>(() => new EqmModel(parts.Metadata, parts.Input, parts.Outputs, parts.Tensors, parts.Operators));

@@ -24,7 +24,7 @@ internal static class Sections
         string name = r.String("name"), producer = r.String("producer"), board = r.String("board");
         var options = new MetadataOption[r.Count("options", 8)];
         for (int i = 0; i < options.Length; i++) options[i] = new MetadataOption(r.String("option key"), r.String("option value"));
-        r.End("metadata section");
+        r.End();
         return new EqmMetadata(name, producer, board, options);
     }
 
@@ -51,7 +51,7 @@ internal static class Sections
         float crop = r.F32("crop fraction");
         var mean = r.F32Array(r.Count("mean", 4), "mean");
         var std = r.F32Array(r.Count("std", 4), "std");
-        r.End("input section");
+        r.End();
         return new EqmInputSpec(tensor, new ImagePreprocessing(colorOrder, resizeMode, crop, mean, std), layout);
     }
 
@@ -72,7 +72,7 @@ internal static class Sections
             for (int k = 0; k < labels.Length; k++) labels[k] = record.String("labels");
             return new EqmOutputSpec(tensor, labels);
         });
-        r.End("outputs section");
+        r.End();
         return outputs;
     }
 
@@ -116,7 +116,7 @@ internal static class Sections
             var quantization = scales.Length == 0 ? null : new EqmQuantization(scales, zeroPoints, axis);
             return new EqmTensor(name, type, shape, quantization, data);
         });
-        r.End("tensors section");
+        r.End();
         return tensors;
     }
 
@@ -155,7 +155,7 @@ internal static class Sections
             var parameters = OpParamsCodec.Read(kind, ref record);
             return new EqmOperator(parameters, inputs, outputs);
         });
-        r.End("operators section");
+        r.End();
         return operators;
     }
 
@@ -182,9 +182,9 @@ internal static class Sections
             string what = $"{itemName} {i}";
             try
             {
-                var record = r.Record(what);
+                var record = r.Record();
                 items[i] = read(ref record);
-                record.End(what);
+                record.End();
             }
             catch (EqmFormatException e)
             {

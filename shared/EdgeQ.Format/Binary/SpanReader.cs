@@ -52,19 +52,19 @@ internal ref struct SpanReader(ReadOnlySpan<byte> data, bool allowTrailing)
     }
 
     /// <summary>Enters a size-prefixed record; the returned reader sees only the record's fields.</summary>
-    public SpanReader Record(string what)
+    public SpanReader Record()
     {
-        uint size = U32($"{what} size");
+        uint size = U32("record size");
         if (size < 4 || size - 4 > (uint)Remaining)
-            throw new EqmFormatException($"field '{what} size': {size} is outside 4..{Remaining + 4}");
-        return new SpanReader(Take((int)size - 4, what), allowTrailing);
+            throw new EqmFormatException($"field 'record size': {size} is outside 4..{Remaining + 4}");
+        return new SpanReader(Take((int)size - 4, "record"), allowTrailing);
     }
 
     /// <summary>Bytes after the known fields are a newer minor version's additions, or damage in a file of ours.</summary>
-    public readonly void End(string what)
+    public readonly void End()
     {
         if (!allowTrailing && Remaining != 0)
-            throw new EqmFormatException($"{what} has {Remaining} unexpected bytes after its last field");
+            throw new EqmFormatException($"{Remaining} unexpected bytes after the last field");
     }
 
     private ReadOnlySpan<byte> Take(int count, string field)
