@@ -76,17 +76,20 @@ internal static class OperatorRules
     /// </summary>
     private static void CheckAccumulatorRange(EqmTensor x, EqmTensor w, EqmTensor b, int channelAxis)
     {
+        // Weights viewed as [outer, channels, inner] around the channel axis.
         int channels = w.Shape[channelAxis];
-        int innerStride = 1;
-        for (int d = channelAxis + 1; d < w.Shape.Count; d++) innerStride *= w.Shape[d];
+        int inner = 1;
+        for (int d = channelAxis + 1; d < w.Shape.Count; d++) inner *= w.Shape[d];
+        var weights = MemoryMarshal.Cast<byte, sbyte>(w.Data.Span);
         var sum = new long[channels];
         var sumAbs = new long[channels];
-        var weights = MemoryMarshal.Cast<byte, sbyte>(w.Data.Span);
-        for (int i = 0; i < weights.Length; i++)
+        for (int start = 0, c = 0; start < weights.Length; start += inner, c = (c + 1) % channels)
         {
-            int c = i / innerStride % channels;
-            sum[c] += weights[i];
-            sumAbs[c] += Math.Abs(weights[i]);
+            foreach (sbyte weight in weights.Slice(start, inner))
+            {
+                sum[c] += weight;
+                sumAbs[c] += Math.Abs(weight);
+            }
         }
         var (min, max) = x.ElementType.IntegerRange();
         long largestInput = Math.Max(-(long)min, max);
