@@ -42,6 +42,30 @@ public sealed class RoundTripTests : IDisposable
         AssertSameModel(model, EqmReader.Read(stream));
     }
 
+    [Fact]
+    public void NonSeekableStreamRoundTrip()
+    {
+        var model = TestModels.UNetLike();
+        using var stream = new ForwardOnlyStream(EqmWriter.ToBytes(model));
+        AssertSameModel(model, EqmReader.Read(stream));
+    }
+
+    /// <summary>Like a pipe or network stream: no length, no seeking.</summary>
+    private sealed class ForwardOnlyStream(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 100));
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     [Theory]
     [MemberData(nameof(ModelNames))]
     public void MemoryMappedRoundTripServesAlignedBlobsFromTheMap(string name)
