@@ -9,6 +9,12 @@ internal static class ModelValidator
 {
     public static void Validate(EqmModel model)
     {
+        // Only an in-memory model can hold nulls; the checks below may then assume none.
+        RequireEntries(model.Tensors, "tensors section, tensor");
+        RequireEntries(model.Outputs, "outputs section, output");
+        RequireEntries(model.Operators, "operators section, op");
+        RequireEntries(model.Operators.Select(op => op.Params), "operators section, parameters of op");
+        if (model.Input.Preprocessing is null) throw new EqmFormatException("input section: the preprocessing is null");
         Wrap("metadata section", () => ValidateMetadata(model.Metadata));
         for (int i = 0; i < model.Tensors.Count; i++)
         {
@@ -22,17 +28,34 @@ internal static class ModelValidator
 
     private static void ValidateMetadata(EqmMetadata metadata)
     {
+        RequireText(metadata.Name, "name");
+        RequireText(metadata.Producer, "producer");
+        RequireText(metadata.Board, "board");
         var keys = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < metadata.Options.Count; i++)
         {
-            string key = metadata.Options[i].Key;
+            var (key, value) = metadata.Options[i];
             if (string.IsNullOrEmpty(key)) throw new EqmFormatException($"option {i}: empty key");
             if (!keys.Add(key)) throw new EqmFormatException($"option {i}: duplicate key '{key}'");
+            RequireText(value, $"option '{key}' value");
         }
+    }
+
+    private static void RequireEntries<T>(IEnumerable<T?> entries, string what) where T : class
+    {
+        int index = entries.ToList().IndexOf(null);
+        if (index >= 0) throw new EqmFormatException($"{what} {index} is null");
+    }
+
+    /// <summary>Strings may be empty but not null (only an in-memory model can hold null).</summary>
+    private static void RequireText(string? text, string field)
+    {
+        if (text is null) throw new EqmFormatException($"field '{field}' is null");
     }
 
     private static void ValidateTensor(EqmTensor tensor)
     {
+        RequireText(tensor.Name, "name");
         if (!Enum.IsDefined(tensor.ElementType))
             throw new EqmFormatException($"field 'element type': unknown element type {(byte)tensor.ElementType}");
         if (tensor.Shape.Count > Shapes.MaxRank)
@@ -121,6 +144,7 @@ internal static class ModelValidator
             if (!seen.Add(spec.Tensor)) throw new EqmFormatException($"{where}: listed twice");
             if (tensor.IsConstant || spec.Tensor == model.Input.Tensor)
                 throw new EqmFormatException($"{where}: must be written by an op, not a constant or the input");
+            foreach (string label in spec.Labels) RequireText(label, $"output {i} labels");
             int classes = tensor.Shape.Count == 0 ? 1 : tensor.Shape[^1];
             if (spec.Labels.Count != 0 && spec.Labels.Count != classes)
                 throw new EqmFormatException($"output {i}, field 'labels': {spec.Labels.Count} labels for a last dimension of {classes}");

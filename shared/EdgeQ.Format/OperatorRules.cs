@@ -52,10 +52,12 @@ internal static class OperatorRules
             case MaxPool2DParams or PadParams or ConcatParams:
                 CheckMove(op, inputs, output);
                 break;
-            default: // AveragePool2D, GlobalAveragePool, Add, Mul: activations in, activation out
+            case AveragePool2DParams or GlobalAveragePoolParams or AddParams or MulParams:
                 for (int k = 0; k < inputs.Length; k++) Input(op, inputs, k, RequireActivation);
                 Output(op, output, RequireActivation);
                 break;
+            default:
+                throw new EqmFormatException($"no validation rules for op kind {op.Kind}");
         }
         if (op.Params is IClampedOp clamped) CheckClamp(clamped.Clamp, output.ElementType);
     }

@@ -157,6 +157,27 @@ public sealed class ValidationTests(ITestOutputHelper output)
         Assert.Contains("must be a quantized int8 or uint8 tensor", error.Message);
     }
 
+    public static TheoryData<string> NullCases => ["tensor", "tensor name", "op params", "label", "metadata", "preprocessing"];
+
+    [Theory]
+    [MemberData(nameof(NullCases))]
+    public void ConstructorRejectsNullsWithTheFormatException(string what)
+    {
+        // Nulls cannot come from a file, only from code that ignores the nullable annotations.
+        var parts = what switch
+        {
+            "tensor" => MobileNet with { Tensors = [.. MobileNet.Tensors, null!] },
+            "tensor name" => MobileNet.WithTensor("conv1", t => t with { Name = null! }),
+            "op params" => MobileNet.WithOp(3, op => op with { Params = null! }),
+            "label" => MobileNet with { Outputs = [MobileNet.Outputs[0] with { Labels = [.. MobileNet.Outputs[0].Labels.Take(9), null!] }] },
+            "metadata" => MobileNet with { Metadata = MobileNet.Metadata with { Producer = null! } },
+            _ => MobileNet.WithPreprocessing(_ => null!),
+        };
+        var error = Assert.Throws<EqmFormatException>(() => new EqmModel(parts.Metadata, parts.Input, parts.Outputs, parts.Tensors, parts.Operators));
+        output.WriteLine(error.Message);
+        Assert.Contains("null", error.Message);
+    }
+
     [Fact]
     public void ConstructorRejectsZeroPointCountDifferentFromScaleCount()
     {
