@@ -14,14 +14,24 @@ public sealed unsafe class EqmFile : IDisposable
     private readonly MemoryMappedViewAccessor _view;
     private bool _disposed;
 
+    private readonly EqmModel _model;
+
     private EqmFile(MemoryMappedFile map, MemoryMappedViewAccessor view, EqmModel model)
     {
         _map = map;
         _view = view;
-        Model = model;
+        _model = model;
     }
 
-    public EqmModel Model { get; }
+    /// <summary>The validated model; its constants' memory is unmapped when this file is disposed.</summary>
+    public EqmModel Model
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _model;
+        }
+    }
 
     public static EqmFile Open(string path)
     {

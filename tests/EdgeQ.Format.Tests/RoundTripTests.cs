@@ -113,6 +113,16 @@ public sealed class RoundTripTests : IDisposable
     }
 
     [Fact]
+    public void DisposedFileNoLongerHandsOutItsModel()
+    {
+        string path = Path.Combine(_directory, "model.eqm");
+        EqmWriter.WriteFile(TestModels.FashionGrey(), path);
+        var file = EqmFile.Open(path);
+        file.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => file.Model);
+    }
+
+    [Fact]
     public void OpenRejectsAnEmptyFileAsAFormatError()
     {
         string path = Path.Combine(_directory, "empty.eqm");
