@@ -3,6 +3,7 @@ using System.Diagnostics;
 using EdgeQ.Format.Binary;
 using Xunit.Abstractions;
 using static EdgeQ.Format.Binary.EqmLayout;
+using static EdgeQ.Format.Tests.FileSurgery;
 
 namespace EdgeQ.Format.Tests;
 
@@ -174,8 +175,6 @@ public sealed class CorruptionSweepTests(ITestOutputHelper output)
             }
         }
     }
-
-    private static int EntryAt(int index) => HeaderSize + index * EntrySize;
 
     private static (uint Kind, int Offset, int Length) Entry(byte[] file, int index) => (
         BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(EntryAt(index) + EntryKindOffset)),

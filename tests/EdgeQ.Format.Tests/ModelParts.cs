@@ -12,8 +12,11 @@ internal sealed record ModelParts(
 
     public EqmModel Unvalidated() => EqmModel.CreateUnvalidated(Metadata, Input, Outputs, Tensors, Operators);
 
-    public int TensorIndex(string name) => Tensors.AsSpan().ToArray().ToList().FindIndex(t => t.Name == name) is var i and >= 0
-        ? i : throw new ArgumentException($"no tensor '{name}'");
+    public int TensorIndex(string name)
+    {
+        int index = Tensors.Select(t => t.Name).ToList().IndexOf(name);
+        return index >= 0 ? index : throw new ArgumentException($"no tensor '{name}'");
+    }
 
     public ModelParts WithTensor(string name, Func<EqmTensor, EqmTensor> change)
     {
