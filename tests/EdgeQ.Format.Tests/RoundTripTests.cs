@@ -91,6 +91,17 @@ public sealed class RoundTripTests : IDisposable
     }
 
     [Fact]
+    public void RealSizedModelRoundTripsThroughTheMap()
+    {
+        var model = TestModels.MobileNetV1Quarter();
+        Assert.Equal(new[] { 1, 7, 7, 256 }, model.Tensors.Single(t => t.Name == "pw13").Shape.AsSpan().ToArray());
+        string path = Path.Combine(_directory, "mobilenet.eqm");
+        EqmWriter.WriteFile(model, path);
+        using var file = EqmFile.Open(path);
+        AssertSameModel(model, file.Model);
+    }
+
+    [Fact]
     public void WriteFileReplacesAnExistingModelAtomically()
     {
         string path = Path.Combine(_directory, "model.eqm");

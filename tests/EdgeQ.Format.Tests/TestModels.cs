@@ -89,6 +89,33 @@ public static class TestModels
         return b.Build();
     }
 
+    /// <summary>
+    /// The layer shapes of ../shared/data/models/mobilenet_v1_0.25_224.onnx (TF "SAME" padding on strided layers),
+    /// with random weights: 470k parameters, too big for the corruption sweep but the size a real model has.
+    /// </summary>
+    public static EqmModel MobileNetV1Quarter()
+    {
+        var rng = new Random(4);
+        var b = new EqmModelBuilder(new EqmMetadata("mobilenet_v1_0.25_224 (shapes)", "edgeq 0.1.0 (tests)", "pi4", []));
+        var q = Act(0.02f, -5);
+        int t = b.SetInput("input", Int8, [1, 224, 224, 3], q, ImageNet);
+        t = Conv(b, rng, "conv0", t, 3, 8, new Window2D(3, 3, 2, 2, Pads: new(0, 0, 1, 1)), 1, OutputClamp.FullInt8, q);
+        int channels = 8, block = 0;
+        foreach (var (outChannels, stride) in new[] { (16, 1), (32, 2), (32, 1), (64, 2), (64, 1), (128, 2), (128, 1), (128, 1),
+                     (128, 1), (128, 1), (128, 1), (256, 2), (256, 1) })
+        {
+            var pads = stride == 1 ? new Padding2D(1, 1, 1, 1) : new Padding2D(0, 0, 1, 1);
+            t = Depthwise(b, rng, $"dw{++block}", t, channels, new Window2D(3, 3, stride, stride, Pads: pads), OutputClamp.FullInt8, q);
+            t = Conv(b, rng, $"pw{block}", t, channels, outChannels, new Window2D(1, 1), 1, OutputClamp.FullInt8, q);
+            channels = outChannels;
+        }
+        t = b.AddOperator(new GlobalAveragePoolParams(OutputClamp.FullInt8), [t], "gap", Int8, q);
+        t = b.AddOperator(new ReshapeParams([1, 256]), [t], "flatten", Int8, q);
+        t = FullyConnected(b, rng, "fc", t, 256, 1000, q);
+        b.AddOutput(t, Enumerable.Range(0, 1000).Select(i => $"class {i}").ToArray());
+        return b.Build();
+    }
+
     public static EqmQuantization Act(float scale, int zeroPoint) => EqmQuantization.PerTensor(scale, zeroPoint);
 
     private static int Conv(EqmModelBuilder b, Random rng, string name, int x, int inChannels, int outChannels, Window2D window,
