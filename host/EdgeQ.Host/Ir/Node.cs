@@ -17,6 +17,9 @@ public abstract class Node(string name)
     public abstract void InferShapes();
 
     public virtual long Macs => 0;
+
+    /// <summary>Data-movement and shape-arithmetic nodes also run on int64; everything else is float32 only.</summary>
+    public virtual bool AcceptsInt64 => false;
     /// <summary>Constant elements this node carries (weights, biases, constant operands).</summary>
     public virtual long Parameters => Inputs.Where(v => v.IsConstant).Sum(v => (long)v.Constant!.Length);
 

@@ -6,6 +6,7 @@ public enum BinaryKind { Add, Sub, Mul, Div, PRelu }
 public sealed class BinaryNode(string name) : Node(name), IFusedActivation
 {
     public override string OpType => Kind.ToString();
+    public override bool AcceptsInt64 => Kind != BinaryKind.PRelu;
     public required BinaryKind Kind { get; init; }
     public Activation Activation { get; set; } = Activation.None;
 
@@ -99,6 +100,7 @@ public sealed class ReduceMeanNode(string name) : Node(name)
 public sealed class ConcatNode(string name) : Node(name)
 {
     public override string OpType => "Concat";
+    public override bool AcceptsInt64 => true;
     public required int Axis { get; set; }
 
     public override void InferShapes()
@@ -112,6 +114,7 @@ public sealed class ConcatNode(string name) : Node(name)
 public sealed class SplitNode(string name) : Node(name)
 {
     public override string OpType => "Split";
+    public override bool AcceptsInt64 => true;
     public required int Axis { get; set; }
     public required int[] Sizes { get; init; }
 
@@ -131,6 +134,7 @@ public sealed class SplitNode(string name) : Node(name)
 public sealed class SliceNode(string name) : Node(name)
 {
     public override string OpType => "Slice";
+    public override bool AcceptsInt64 => true;
     public required int[] Start { get; set; }
     public required int[] Step { get; set; }
     public required int[] Count { get; set; }
@@ -143,6 +147,7 @@ public enum PadMode { Constant, Reflect, Edge }
 public sealed class PadNode(string name) : Node(name)
 {
     public override string OpType => "Pad";
+    public override bool AcceptsInt64 => true;
     public required int[] Pads { get; set; }
     public PadMode Mode { get; init; }
     public float ConstantValue { get; init; }
@@ -157,6 +162,7 @@ public sealed class PadNode(string name) : Node(name)
 public sealed class TransposeNode(string name) : Node(name)
 {
     public override string OpType => "Transpose";
+    public override bool AcceptsInt64 => true;
     public required int[] Perm { get; set; }
     public override void InferShapes() => SetOutput(Shapes.Permute(Input.Shape, Perm));
 }
@@ -165,6 +171,7 @@ public sealed class TransposeNode(string name) : Node(name)
 public sealed class ReshapeNode(string name) : Node(name)
 {
     public override string OpType => "Reshape";
+    public override bool AcceptsInt64 => true;
     public required int[] TargetShape { get; set; }
 
     public override void InferShapes()
@@ -179,6 +186,7 @@ public sealed class ReshapeNode(string name) : Node(name)
 public sealed class GatherNode(string name) : Node(name)
 {
     public override string OpType => "Gather";
+    public override bool AcceptsInt64 => true;
     public required int Axis { get; set; }
     public required TensorData Indices { get; init; }
 
@@ -190,6 +198,7 @@ public sealed class GatherNode(string name) : Node(name)
 public sealed class ShapeNode(string name) : Node(name)
 {
     public override string OpType => "Shape";
+    public override bool AcceptsInt64 => true;
     public int Start { get; init; }
     public int End { get; init; } = int.MaxValue;
 
@@ -201,5 +210,6 @@ public sealed class ShapeNode(string name) : Node(name)
 public sealed class IdentityNode(string name, string opType) : Node(name)
 {
     public override string OpType => opType;
+    public override bool AcceptsInt64 => true;
     public override void InferShapes() => SetOutput(Input.Shape);
 }

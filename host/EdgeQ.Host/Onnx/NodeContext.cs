@@ -55,5 +55,14 @@ internal sealed class NodeContext(NodeProto proto, string name, int opset, Func<
         return value.Constant ?? throw Fail($"input {index} ('{value.Name}') must be a constant: EdgeQ needs static weights and shapes");
     }
 
+    /// <summary>A constant scalar input (Clip bounds, Pad value) read as float whatever its element type.</summary>
+    public float? OptionalScalarInput(int index)
+    {
+        var tensor = OptionalConstantInput(index);
+        if (tensor is null) return null;
+        if (tensor.Length != 1) throw Fail($"input {index} must be a scalar");
+        return tensor.Type == ElementType.Float32 ? tensor.Floats[0] : tensor.Longs[0];
+    }
+
     public int[] InputShape(int index = 0) => Input(index).Shape;
 }

@@ -107,6 +107,8 @@ public static class OnnxImporter
     /// <summary>Adds a converted node, infers its shapes and folds it when its inputs are constant.</summary>
     internal static IEnumerable<(string Name, Value Value)> Add(NodeContext context, Graph graph, Node node)
     {
+        if (!node.AcceptsInt64 && node.Inputs.Any(v => v.Type != ElementType.Float32 && !v.IsConstant))
+            throw context.Fail("integer activations are not supported (float32 only; integers only in shape arithmetic)");
         var outputs = context.Proto.Output;
         foreach (var outputName in outputs.Take(OutputCount(node)))
             node.Outputs.Add(new Value(outputName, ElementType.Float32, []));

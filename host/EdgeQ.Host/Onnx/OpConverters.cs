@@ -232,8 +232,8 @@ internal static class OpConverters
         }
         else
         {
-            min = c.OptionalConstantInput(1)?.Floats[0] ?? float.MinValue;
-            max = c.OptionalConstantInput(2)?.Floats[0] ?? float.MaxValue;
+            min = c.OptionalScalarInput(1) ?? float.MinValue;
+            max = c.OptionalScalarInput(2) ?? float.MaxValue;
         }
         return Act(c, g, new Activation(ActivationKind.Clip, min, max));
     }
@@ -345,8 +345,7 @@ internal static class OpConverters
         else
         {
             pads = c.ConstantInput(1).Longs;
-            var constant = c.OptionalConstantInput(2);
-            value = constant is null ? 0f : constant.Type == ElementType.Float32 ? constant.Floats[0] : constant.Longs[0];
+            value = c.OptionalScalarInput(2) ?? 0f;
             var axes = c.OptionalConstantInput(3)?.Longs;
             if (axes is not null)
             {

@@ -39,7 +39,8 @@ internal static class Resizing
         {
             CoordinateMode.HalfPixel => (outIndex + 0.5f) / scale - 0.5f,
             CoordinateMode.PytorchHalfPixel => outSize > 1 ? (outIndex + 0.5f) / scale - 0.5f : 0f,
-            CoordinateMode.AlignCorners => outSize == 1 ? 0f : outIndex * (inSize - 1) / (float)(outSize - 1),
+            // ONNX measures the resized length as input * scale, unrounded.
+            CoordinateMode.AlignCorners => inSize * scale <= 1 ? 0f : outIndex * (inSize - 1) / (inSize * scale - 1),
             CoordinateMode.TfHalfPixelForNn => (outIndex + 0.5f) / scale,
             _ => outIndex / scale,
         };
