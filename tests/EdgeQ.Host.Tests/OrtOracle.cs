@@ -48,8 +48,9 @@ internal static class OnnxLayout
 }
 
 /// <summary>Max abs difference, and that difference relative to the reference's largest magnitude.</summary>
-internal readonly record struct Difference(double MaxAbs, double MaxRelative)
+internal readonly record struct Difference(double MaxAbs, double MaxRelative, double ReferenceMax = 0)
 {
+    /// <summary>Relative = max abs difference / max |reference| (per-element ratios blow up near zero).</summary>
     public static Difference Of(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
     {
         if (actual.Length != expected.Length) throw new ArgumentException($"lengths differ: {actual.Length} vs {expected.Length}");
@@ -59,10 +60,11 @@ internal readonly record struct Difference(double MaxAbs, double MaxRelative)
             maxAbs = Math.Max(maxAbs, Math.Abs((double)actual[i] - expected[i]));
             scale = Math.Max(scale, Math.Abs((double)expected[i]));
         }
-        return new(maxAbs, scale == 0 ? maxAbs : maxAbs / scale);
+        return new(maxAbs, scale == 0 ? maxAbs : maxAbs / scale, scale);
     }
 
-    public Difference Max(Difference other) => new(Math.Max(MaxAbs, other.MaxAbs), Math.Max(MaxRelative, other.MaxRelative));
+    public Difference Max(Difference other) =>
+        new(Math.Max(MaxAbs, other.MaxAbs), Math.Max(MaxRelative, other.MaxRelative), Math.Max(ReferenceMax, other.ReferenceMax));
 
-    public override string ToString() => $"max abs {MaxAbs:E2}, max rel {MaxRelative:E2}";
+    public override string ToString() => $"max abs {MaxAbs:E2}, max rel {MaxRelative:E2} (reference max |y| {ReferenceMax:G4})";
 }

@@ -2,10 +2,11 @@ using System.Numerics.Tensors;
 
 namespace EdgeQ.Host.Ir;
 
-public enum ActivationKind { None, Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh }
+public enum ActivationKind { None, Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Sqrt, Exp, Neg, Abs, Reciprocal }
 
 /// <summary>
-/// An elementwise activation, standalone or fused into the op producing its input.
+/// An elementwise unary op: an activation, standalone or fused into the op producing its input, or plain math
+/// (Sqrt, Exp, Neg, Abs, Reciprocal, as in decomposed normalisations).
 /// Parameters: Clip (Alpha = min, Beta = max), LeakyRelu (Alpha = slope), HardSigmoid (y = clamp(Alpha*x + Beta, 0, 1)).
 /// </summary>
 public readonly record struct Activation(ActivationKind Kind, float Alpha = 0, float Beta = 0)
@@ -37,6 +38,11 @@ public readonly record struct Activation(ActivationKind Kind, float Alpha = 0, f
                 TensorPrimitives.Multiply(data, g, data);
                 System.Buffers.ArrayPool<float>.Shared.Return(gate);
                 break;
+            case ActivationKind.Sqrt: TensorPrimitives.Sqrt(data, data); break;
+            case ActivationKind.Exp: TensorPrimitives.Exp(data, data); break;
+            case ActivationKind.Neg: TensorPrimitives.Negate(data, data); break;
+            case ActivationKind.Abs: TensorPrimitives.Abs(data, data); break;
+            case ActivationKind.Reciprocal: TensorPrimitives.Divide(1f, data, data); break;
             case ActivationKind.LeakyRelu:
                 foreach (ref float x in data) if (x < 0) x *= Alpha;
                 break;

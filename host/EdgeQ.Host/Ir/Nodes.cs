@@ -1,12 +1,12 @@
 namespace EdgeQ.Host.Ir;
 
-public enum BinaryKind { Add, Sub, Mul, Div, PRelu }
+public enum BinaryKind { Add, Sub, Mul, Div, PRelu, Pow }
 
 /// <summary>Elementwise binary op with ONNX broadcasting. PRelu: y = x &lt; 0 ? slope * x : x (slope is input 1).</summary>
 public sealed class BinaryNode(string name) : Node(name), IFusedActivation
 {
     public override string OpType => Kind.ToString();
-    public override bool AcceptsInt64 => Kind != BinaryKind.PRelu;
+    public override bool AcceptsInt64 => Kind is not (BinaryKind.PRelu or BinaryKind.Pow);
     public required BinaryKind Kind { get; init; }
     public Activation Activation { get; set; } = Activation.None;
 
@@ -204,6 +204,15 @@ public sealed class ShapeNode(string name) : Node(name)
 
     public int[] Dims => Input.OnnxShape[Math.Min(Start, Input.Rank)..Math.Min(End, Input.Rank)];
     public override void InferShapes() => SetOutput(0, [Dims.Length], ElementType.Int64);
+}
+
+/// <summary>Element type conversion; float to int64 rounds toward zero as ONNX Cast does.</summary>
+public sealed class CastNode(string name) : Node(name)
+{
+    public override string OpType => "Cast";
+    public override bool AcceptsInt64 => true;
+    public required ElementType To { get; init; }
+    public override void InferShapes() => SetOutput(0, Input.Shape, To);
 }
 
 /// <summary>Identity and inference-mode Dropout; removed by <c>RemoveIdentities</c>.</summary>

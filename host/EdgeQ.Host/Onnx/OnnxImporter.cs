@@ -9,6 +9,9 @@ public sealed record ImportOptions
     /// <summary>Replaces a symbolic (dynamic) batch dimension of the graph inputs.</summary>
     public int BatchSize { get; init; } = 1;
 
+    /// <summary>Static shapes (ONNX order) for graph inputs with dynamic dimensions, by input name.</summary>
+    public IReadOnlyDictionary<string, int[]>? InputShapes { get; init; }
+
     /// <summary>Values for graph inputs that should be treated as constants (e.g. shape inputs of operator tests).</summary>
     public IReadOnlyDictionary<string, TensorData>? ConstantInputs { get; init; }
 }
@@ -89,6 +92,7 @@ public static class OnnxImporter
             ?? throw new OnnxImportException($"graph input '{input.Name}' is not a tensor (sequences, maps and optionals are not supported)");
         var type = TensorReader.ElementTypeOf(tensorType.ElemType)
             ?? throw new OnnxImportException($"graph input '{input.Name}' has element type {(TensorProto.Types.DataType)tensorType.ElemType}, which is not supported");
+        if (options.InputShapes?.TryGetValue(input.Name, out var given) == true) return new Value(input.Name, type, (int[])given.Clone());
         var dims = tensorType.Shape?.Dim ?? throw new OnnxImportException($"graph input '{input.Name}' has no shape");
         var shape = new int[dims.Count];
         for (int d = 0; d < dims.Count; d++)
@@ -99,7 +103,7 @@ public static class OnnxImporter
                 shape[d] = options.BatchSize;
             else
                 throw new OnnxImportException($"graph input '{input.Name}' has a dynamic dimension {d} ('{dims[d].DimParam}'); " +
-                    "EdgeQ needs static shapes apart from the batch dimension");
+                    "give its shape (ImportOptions.InputShapes)");
         }
         return new Value(input.Name, type, shape);
     }

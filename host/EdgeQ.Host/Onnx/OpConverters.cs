@@ -19,7 +19,14 @@ internal static class OpConverters
         ["Mul"] = (c, g) => Binary(c, g, BinaryKind.Mul),
         ["Div"] = (c, g) => Binary(c, g, BinaryKind.Div),
         ["PRelu"] = (c, g) => Binary(c, g, BinaryKind.PRelu),
+        ["Pow"] = (c, g) => Binary(c, g, BinaryKind.Pow),
         ["Relu"] = (c, g) => Act(c, g, Activation.Relu),
+        ["Sqrt"] = (c, g) => Act(c, g, new(ActivationKind.Sqrt)),
+        ["Exp"] = (c, g) => Act(c, g, new(ActivationKind.Exp)),
+        ["Neg"] = (c, g) => Act(c, g, new(ActivationKind.Neg)),
+        ["Abs"] = (c, g) => Act(c, g, new(ActivationKind.Abs)),
+        ["Reciprocal"] = (c, g) => Act(c, g, new(ActivationKind.Reciprocal)),
+        ["Cast"] = Cast,
         ["LeakyRelu"] = (c, g) => Act(c, g, new(ActivationKind.LeakyRelu, c.Float("alpha", 0.01f))),
         ["Sigmoid"] = (c, g) => Act(c, g, new(ActivationKind.Sigmoid)),
         ["Tanh"] = (c, g) => Act(c, g, new(ActivationKind.Tanh)),
@@ -509,6 +516,13 @@ internal static class OpConverters
         var tensor = c.Tensor("value") ?? c.Tensor("value_float") ?? c.Tensor("value_floats") ?? c.Tensor("value_int") ?? c.Tensor("value_ints")
             ?? throw c.Fail("only value, value_float(s) and value_int(s) constants are supported");
         return [(c.Proto.Output[0], Value.FromConstant(c.Proto.Output[0], tensor))];
+    }
+
+    private static IEnumerable<(string, Value)> Cast(NodeContext c, Graph g)
+    {
+        long to = c.Int("to", 0);
+        var type = TensorReader.ElementTypeOf((int)to) ?? throw c.Fail($"cast to element type {to} is not supported");
+        return Add(c, g, new CastNode(c.Name) { To = type }, [c.Input(0)]);
     }
 
     private static IEnumerable<(string, Value)> Dropout(NodeContext c, Graph g)

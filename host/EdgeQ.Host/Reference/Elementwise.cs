@@ -7,6 +7,13 @@ namespace EdgeQ.Host.Reference;
 /// <summary>Binary elementwise ops with ONNX broadcasting; the innermost contiguous run goes to TensorPrimitives.</summary>
 public static class Elementwise
 {
+    public static TensorData Cast(TensorData x, ElementType to) => (x.Type, to) switch
+    {
+        (ElementType.Float32, ElementType.Int64) => TensorData.FromLongs(x.Shape, x.Floats.Select(v => (long)v).ToArray()),
+        (ElementType.Int64, ElementType.Float32) => TensorData.FromFloats(x.Shape, x.Longs.Select(v => (float)v).ToArray()),
+        _ => x,
+    };
+
     public static TensorData Binary(BinaryKind kind, TensorData a, TensorData b)
     {
         int[] outShape = Shapes.Broadcast(a.Shape, b.Shape);
@@ -32,6 +39,7 @@ public static class Elementwise
             case BinaryKind.Mul: Broadcast<float, MulOp<float>>(a.Floats, a.Shape, b.Floats, b.Shape, floats, outShape); break;
             case BinaryKind.Div: Broadcast<float, DivOp<float>>(a.Floats, a.Shape, b.Floats, b.Shape, floats, outShape); break;
             case BinaryKind.PRelu: Broadcast<float, PReluOp>(a.Floats, a.Shape, b.Floats, b.Shape, floats, outShape); break;
+            case BinaryKind.Pow: Broadcast<float, PowOp>(a.Floats, a.Shape, b.Floats, b.Shape, floats, outShape); break;
         }
         return TensorData.FromFloats(outShape, floats);
     }
@@ -70,6 +78,13 @@ public static class Elementwise
         public static void Invoke(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> d) => TensorPrimitives.Divide(a, b, d);
         public static void Invoke(ReadOnlySpan<T> a, T b, Span<T> d) => TensorPrimitives.Divide(a, b, d);
         public static void Invoke(T a, ReadOnlySpan<T> b, Span<T> d) => TensorPrimitives.Divide(a, b, d);
+    }
+
+    private readonly struct PowOp : IBinaryOp<float>
+    {
+        public static void Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> d) => TensorPrimitives.Pow(a, b, d);
+        public static void Invoke(ReadOnlySpan<float> a, float b, Span<float> d) => TensorPrimitives.Pow(a, b, d);
+        public static void Invoke(float a, ReadOnlySpan<float> b, Span<float> d) => TensorPrimitives.Pow(a, b, d);
     }
 
     private readonly struct PReluOp : IBinaryOp<float>

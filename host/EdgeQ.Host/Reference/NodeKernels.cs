@@ -30,6 +30,7 @@ public static class NodeKernels
         GatherNode gather => Single(x => DataMovement.Gather(x, gather.Axis, gather.Indices)),
         ShapeNode shape => _ => [TensorData.FromLongs([shape.Dims.Length], shape.Dims.Select(d => (long)d).ToArray())],
         IdentityNode => inputs => [inputs[0]],
+        CastNode cast => Single(x => Elementwise.Cast(x, cast.To)),
         _ => throw new NotSupportedException($"{node}: no float kernel for {node.GetType().Name}"),
     };
 
