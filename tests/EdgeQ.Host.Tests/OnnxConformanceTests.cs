@@ -70,29 +70,33 @@ public sealed class OnnxConformanceTests(ITestOutputHelper output)
         var graphInputs = model.Graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
         foreach (var dataSet in Directory.GetDirectories(dir, "test_data_set_*").Order(StringComparer.Ordinal))
         {
-            var inputs = new Dictionary<string, TensorData>();
-            var constants = new Dictionary<string, TensorData>();
-            for (int i = 0; i < graphInputs.Count; i++)
-            {
-                string file = Path.Combine(dataSet, $"input_{i}.pb");
-                // An omitted optional input, or a sequence/optional the importer will reject.
-                if (!File.Exists(file) || graphInputs[i].Type.TensorType is null) continue;
-                var tensor = TensorReader.Read(TensorProto.Parser.ParseFrom(File.ReadAllBytes(file)));
-                (IsDataOperand(model.Graph, graphInputs[i].Name) ? inputs : constants)[graphInputs[i].Name] = tensor;
-            }
-            Graph graph;
-            try
-            {
-                graph = GraphOptimizer.Load(Path.Combine(dir, "model.onnx"), new ImportOptions { ConstantInputs = constants });
-            }
+            string? outcome;
+            try { outcome = RunDataSet(dataSet, model, graphInputs); }
             catch (OnnxImportException e) { return "rejected: " + e.Message; }
-            var actual = OnnxLayout.Run(new FloatExecutor(graph), inputs);
-            for (int k = 0; k < model.Graph.Output.Count; k++)
-            {
-                var expected = TensorReader.Read(TensorProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(dataSet, $"output_{k}.pb"))));
-                string? mismatch = Compare(actual[model.Graph.Output[k].Name], expected);
-                if (mismatch is not null) return $"{Path.GetFileName(dataSet)} output {k}: {mismatch}";
-            }
+            if (outcome is not null) return outcome;
+        }
+        return null;
+    }
+
+    private static string? RunDataSet(string dataSet, ModelProto model, List<ValueInfoProto> graphInputs)
+    {
+        var inputs = new Dictionary<string, TensorData>();
+        var constants = new Dictionary<string, TensorData>();
+        for (int i = 0; i < graphInputs.Count; i++)
+        {
+            string file = Path.Combine(dataSet, $"input_{i}.pb");
+            // An omitted optional input, or a sequence/optional the importer will reject.
+            if (!File.Exists(file) || graphInputs[i].Type.TensorType is null) continue;
+            var tensor = TensorReader.Read(TensorProto.Parser.ParseFrom(File.ReadAllBytes(file)));
+            (IsDataOperand(model.Graph, graphInputs[i].Name) ? inputs : constants)[graphInputs[i].Name] = tensor;
+        }
+        var graph = GraphOptimizer.Load(Path.Combine(Path.GetDirectoryName(dataSet)!, "model.onnx"), new ImportOptions { ConstantInputs = constants });
+        var actual = OnnxLayout.Run(new FloatExecutor(graph), inputs);
+        for (int k = 0; k < model.Graph.Output.Count; k++)
+        {
+            var expected = TensorReader.Read(TensorProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(dataSet, $"output_{k}.pb"))));
+            string? mismatch = Compare(actual[model.Graph.Output[k].Name], expected);
+            if (mismatch is not null) return $"{Path.GetFileName(dataSet)} output {k}: {mismatch}";
         }
         return null;
     }

@@ -92,6 +92,8 @@ public static class OnnxImporter
             ?? throw new OnnxImportException($"graph input '{input.Name}' is not a tensor (sequences, maps and optionals are not supported)");
         var type = TensorReader.ElementTypeOf(tensorType.ElemType)
             ?? throw new OnnxImportException($"graph input '{input.Name}' has element type {(TensorProto.Types.DataType)tensorType.ElemType}, which is not supported");
+        if ((TensorProto.Types.DataType)tensorType.ElemType is TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16)
+            throw new OnnxImportException($"graph input '{input.Name}' is 16-bit float; EdgeQ runs float32 (16-bit initializers are converted)");
         if (options.InputShapes?.TryGetValue(input.Name, out var given) == true) return new Value(input.Name, type, (int[])given.Clone());
         var dims = tensorType.Shape?.Dim ?? throw new OnnxImportException($"graph input '{input.Name}' has no shape");
         var shape = new int[dims.Count];

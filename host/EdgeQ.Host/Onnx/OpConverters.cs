@@ -223,8 +223,14 @@ internal static class OpConverters
         return Add(c, g, new MatMulNode(c.Name), [c.Input(0), right]);
     }
 
-    private static IEnumerable<(string, Value)> Binary(NodeContext c, Graph g, BinaryKind kind) =>
-        Add(c, g, new BinaryNode(c.Name) { Kind = kind }, [c.Input(0), c.Input(1)]);
+    private static IEnumerable<(string, Value)> Binary(NodeContext c, Graph g, BinaryKind kind)
+    {
+        var right = c.Input(1);
+        // Pow may take an integer exponent; a constant one is simply read as float.
+        if (kind == BinaryKind.Pow && right is { IsConstant: true, Type: ElementType.Int64 })
+            right = Value.FromConstant(right.Name, TensorData.FromFloats(right.Shape, right.Constant!.Longs.Select(v => (float)v).ToArray()));
+        return Add(c, g, new BinaryNode(c.Name) { Kind = kind }, [c.Input(0), right]);
+    }
 
     private static IEnumerable<(string, Value)> Act(NodeContext c, Graph g, Activation activation) =>
         Add(c, g, new ActivationNode(c.Name) { Activation = activation }, [c.Input(0)]);
@@ -521,6 +527,7 @@ internal static class OpConverters
     private static IEnumerable<(string, Value)> Cast(NodeContext c, Graph g)
     {
         long to = c.Int("to", 0);
+        if (to is 10 or 16) throw c.Fail("casting to 16-bit floats is not supported (EdgeQ computes in float32)");
         var type = TensorReader.ElementTypeOf((int)to) ?? throw c.Fail($"cast to element type {to} is not supported");
         return Add(c, g, new CastNode(c.Name) { To = type }, [c.Input(0)]);
     }

@@ -12,7 +12,7 @@ internal static class TensorReader
     {
         DataType.Float or DataType.Float16 or DataType.Double or DataType.Bfloat16 => ElementType.Float32,
         DataType.Int64 or DataType.Int32 or DataType.Int16 or DataType.Int8 or DataType.Uint8 or DataType.Uint16
-            or DataType.Uint32 or DataType.Bool => ElementType.Int64,
+            or DataType.Uint32 or DataType.Uint64 or DataType.Bool => ElementType.Int64,
         _ => null,
     };
 
@@ -47,6 +47,8 @@ internal static class TensorReader
                 return TensorData.FromLongs(shape, raw.Length > 0 ? Decode(raw, 4, count, b => (long)BinaryPrimitives.ReadInt32LittleEndian(b)) : tensor.Int32Data.Select(v => (long)v).ToArray());
             case DataType.Uint32:
                 return TensorData.FromLongs(shape, raw.Length > 0 ? Decode(raw, 4, count, b => (long)BinaryPrimitives.ReadUInt32LittleEndian(b)) : tensor.Uint64Data.Select(v => (long)v).ToArray());
+            case DataType.Uint64:
+                return TensorData.FromLongs(shape, raw.Length > 0 ? Decode(raw, 8, count, b => (long)BinaryPrimitives.ReadUInt64LittleEndian(b)) : tensor.Uint64Data.Select(v => (long)v).ToArray());
             case DataType.Int16:
                 return TensorData.FromLongs(shape, raw.Length > 0 ? Decode(raw, 2, count, b => (long)BinaryPrimitives.ReadInt16LittleEndian(b)) : tensor.Int32Data.Select(v => (long)v).ToArray());
             case DataType.Uint16:
