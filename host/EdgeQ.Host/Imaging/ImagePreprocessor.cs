@@ -4,7 +4,7 @@ using StbImageSharp;
 namespace EdgeQ.Host.Imaging;
 
 /// <summary>
-/// Decodes an image (JPEG, PNG, BMP, ...) and turns it into a normalised RGB tensor: shorter side resized to
+/// Decodes an image (JPEG, PNG, BMP, TGA, ...) and turns it into a normalised RGB tensor: shorter side resized to
 /// ResizeShorterSide (bilinear, skipped when it already matches), centre crop of CropSize, value = pixel * Scale + Offset.
 /// Defaults are the MobileNet/ImageNet convention of ../shared/data/models/README.md (pixel / 127.5 - 1).
 /// </summary>
@@ -18,17 +18,8 @@ public sealed record ImagePreprocessor
     /// <summary>A [1,3,S,S] (NCHW, ONNX order) or [1,S,S,3] (NHWC, the runtime's order) tensor.</summary>
     public TensorData Load(string path, Layout layout)
     {
-        ImageResult image;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            image = ImageResult.FromStream(stream, ColorComponents.RedGreenBlue);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
-        {
-            throw new InvalidDataException($"cannot decode image '{path}': {e.Message}", e);
-        }
-        var (pixels, width, height) = ResizeShorter(image.Data, image.Width, image.Height);
+        var (rgb, imageWidth, imageHeight) = DecodeRgb(path);
+        var (pixels, width, height) = ResizeShorter(rgb, imageWidth, imageHeight);
         int size = CropSize, left = (width - size) / 2, top = (height - size) / 2;
         if (left < 0 || top < 0) throw new InvalidDataException($"image '{path}' is smaller than the {size}x{size} crop after resizing");
         var values = new float[3 * size * size];
@@ -40,6 +31,25 @@ public sealed record ImagePreprocessor
                     values[layout == Layout.Nhwc ? (y * size + x) * 3 + c : (c * size + y) * size + x] = v;
                 }
         return TensorData.FromFloats(layout == Layout.Nhwc ? [1, size, size, 3] : [1, 3, size, size], values);
+    }
+
+    /// <summary>8-bit RGB pixels: JPEG through libjpeg-turbo (Pillow's decoder), other formats through StbImageSharp.</summary>
+    public static (byte[] Rgb, int Width, int Height) DecodeRgb(string path)
+    {
+        byte[] file;
+        try { file = File.ReadAllBytes(path); }
+        catch (IOException e) { throw new InvalidDataException($"cannot read image '{path}': {e.Message}", e); }
+        bool isJpeg = file.Length > 2 && file[0] == 0xFF && file[1] == 0xD8;
+        try
+        {
+            if (isJpeg) return LibJpegTurbo.DecodeRgb(file);
+            var image = ImageResult.FromMemory(file, ColorComponents.RedGreenBlue);
+            return (image.Data, image.Width, image.Height);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidDataException($"cannot decode image '{path}': {e.Message}", e);
+        }
     }
 
     private (byte[] Pixels, int Width, int Height) ResizeShorter(byte[] rgb, int width, int height)
