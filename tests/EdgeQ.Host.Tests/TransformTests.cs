@@ -149,6 +149,23 @@ public sealed class TransformTests
     }
 
     [Fact]
+    public void RecognizeHardSwishInBothDecompositions()
+    {
+        var b = new OnnxModelBuilder(opset: 11).Input("x", 1, 3, 4, 4);
+        var conv = b.Node("Conv", ["x", b.Random("w", [3, 3, 1, 1])]);
+        var clip = b.Node("Clip", [b.Node("Add", [conv, b.Initializer("three", [], [3f])]), b.Initializer("lo", [], [0f]), b.Initializer("hi", [], [6f])]);
+        var paddle = b.Node("Div", [b.Node("Mul", [conv, clip]), b.Initializer("six", [], [6f])]);
+        var gated = b.Node("Mul", [b.Node("HardSigmoid", [paddle], ("alpha", 1f / 6), ("beta", 0.5f)), paddle]);
+        b.Output(b.Node("Mul", [gated, b.Node("HardSigmoid", [gated])]));   // default alpha 0.2: not hard-swish
+        var graph = Import(b);
+        Assert.Equal(2, RecognizeHardSwish.Run(graph));
+        Assert.Equal(["Conv", "HardSwish", "HardSwish", "HardSigmoid", "Mul"], graph.Nodes.Select(n => n.OpType));
+        double difference = DifferenceFromOnnxRuntime(b, [1, 3, 4, 4], optimized =>
+            Assert.Equal(ActivationKind.HardSwish, optimized.Nodes.OfType<ConvNode>().Single().Activation.Kind));
+        Assert.True(difference < 1e-5);
+    }
+
+    [Fact]
     public void ConvertToNhwcRemapsAxesAndKeepsOnnxResults()
     {
         var b = new OnnxModelBuilder().Input("x", 1, 3, 8, 8);

@@ -11,7 +11,6 @@ internal sealed class ConvKernel
 
     public ConvKernel(ConvNode node)
     {
-        if (node.DataLayout != Layout.Nhwc) throw new InvalidOperationException($"{node}: the executor runs NHWC graphs (run the NHWC pass)");
         this.node = node;
         cinPerGroup = node.InChannels / node.Group;
         coutPerGroup = node.OutChannels / node.Group;
@@ -34,7 +33,7 @@ internal sealed class ConvKernel
 
     public TensorData Run(TensorData input)
     {
-        var (n, inH, inW, cin) = (input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3]);
+        var (n, inH, inW, cin) = NodeKernels.NhwcDims(input);
         var w = node.Window;
         int outH = w.OutputHeight(inH), outW = w.OutputWidth(inW), cout = node.OutChannels;
         var output = new float[n * outH * outW * cout];
@@ -99,9 +98,8 @@ internal sealed class ConvTransposeKernel(ConvTransposeNode node)
 {
     public TensorData Run(TensorData input)
     {
-        if (node.DataLayout != Layout.Nhwc) throw new InvalidOperationException($"{node}: the executor runs NHWC graphs");
         int[] outShape = node.Output.Shape;
-        var (n, inH, inW, cin) = (input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3]);
+        var (n, inH, inW, cin) = NodeKernels.NhwcDims(input);
         int outH = outShape[1], outW = outShape[2], cout = node.OutChannels;
         int cinPerGroup = cin / node.Group, coutPerGroup = cout / node.Group;
         var w = node.Window;

@@ -8,7 +8,14 @@ public delegate TensorData[] NodeKernel(TensorData[] inputs);
 /// <summary>Prepare step of the float executor: validates a node and packs what it needs once, returns its kernel.</summary>
 public static class NodeKernels
 {
-    public static NodeKernel Prepare(Node node) => node switch
+    public static NodeKernel Prepare(Node node)
+    {
+        if (node is SpatialNode { DataLayout: not Layout.Nhwc })
+            throw new InvalidOperationException($"{node}: the executor runs NHWC graphs (run GraphOptimizer first)");
+        return PrepareKernel(node);
+    }
+
+    private static NodeKernel PrepareKernel(Node node) => node switch
     {
         ConvNode conv => Single(new ConvKernel(conv).Run),
         ConvTransposeNode deconv => Single(new ConvTransposeKernel(deconv).Run),
@@ -33,6 +40,9 @@ public static class NodeKernels
         CastNode cast => Single(x => Elementwise.Cast(x, cast.To)),
         _ => throw new NotSupportedException($"{node}: no float kernel for {node.GetType().Name}"),
     };
+
+    /// <summary>(N, H, W, C) of an NHWC activation.</summary>
+    internal static (int N, int H, int W, int C) NhwcDims(TensorData x) => (x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]);
 
     private static NodeKernel Single(Func<TensorData, TensorData> kernel) => inputs => [kernel(inputs[0])];
 

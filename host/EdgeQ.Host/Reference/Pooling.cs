@@ -8,8 +8,7 @@ internal static class Pooling
 {
     public static TensorData Pool(PoolNode node, TensorData input)
     {
-        if (node.DataLayout != Layout.Nhwc) throw new InvalidOperationException($"{node}: the executor runs NHWC graphs");
-        var (n, inH, inW, c) = (input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3]);
+        var (n, inH, inW, c) = NodeKernels.NhwcDims(input);
         var w = node.Window;
         int outH = w.OutputHeight(inH, node.CeilMode), outW = w.OutputWidth(inW, node.CeilMode);
         var x = input.Floats;

@@ -7,8 +7,7 @@ internal static class Resizing
 {
     public static TensorData Resize(ResizeNode node, TensorData input)
     {
-        if (node.DataLayout != Layout.Nhwc) throw new InvalidOperationException($"{node}: the executor runs NHWC graphs");
-        var (n, inH, inW, c) = (input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3]);
+        var (n, inH, inW, c) = NodeKernels.NhwcDims(input);
         int outH = node.OutputHeight, outW = node.OutputWidth;
         var x = input.Floats;
         var output = new float[n * outH * outW * c];

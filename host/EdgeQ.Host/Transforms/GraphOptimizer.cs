@@ -15,6 +15,7 @@ public static class GraphOptimizer
         RemoveIdentities.Run(graph);
         FoldBatchNormalization.Run(graph);   // before fusion: Conv -> BN -> Relu
         MergePadIntoConv.Run(graph);
+        RecognizeHardSwish.Run(graph);       // before fusion: the Clip inside it would fuse into its Add
         FuseActivations.Run(graph);
         ConvertToNhwc.Run(graph);
         SimplifyLayout.Run(graph);
