@@ -12,7 +12,7 @@ internal sealed class OrtOracle : IDisposable
 
     public OrtOracle(string modelPath)
     {
-        // Exact fp32 kernels, no graph rewrites that change rounding.
+        // Basic optimizations only (constant folding, no fusions or layout rewrites); one thread for repeatable sums.
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC, IntraOpNumThreads = 1 };
         session = new InferenceSession(modelPath, options);
     }

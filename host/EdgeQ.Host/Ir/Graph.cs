@@ -27,7 +27,6 @@ public sealed class Graph
     }
 
     public void InsertBefore(Node anchor, Node node) => Nodes.Insert(Nodes.IndexOf(anchor), node);
-    public void InsertAfter(Node anchor, Node node) => Nodes.Insert(Nodes.IndexOf(anchor) + 1, node);
 
     /// <summary>
     /// Removes a node whose output equals its first input (identity-like), rewiring readers to that input.

@@ -27,13 +27,6 @@ public static class Shapes
         return result;
     }
 
-    public static int[] InversePermutation(ReadOnlySpan<int> perm)
-    {
-        var inverse = new int[perm.Length];
-        for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
-        return inverse;
-    }
-
     /// <summary>Normalises a possibly negative ONNX axis against a rank.</summary>
     public static int Axis(long axis, int rank)
     {

@@ -467,7 +467,8 @@ internal static class OpConverters
     private static IEnumerable<(string, Value)> Flatten(NodeContext c, Graph g)
     {
         int[] input = c.InputShape();
-        int axis = c.Int("axis", 1) is var a && a < 0 ? (int)a + input.Length : (int)c.Int("axis", 1);
+        int axis = (int)c.Int("axis", 1);
+        if (axis < 0) axis += input.Length;
         return ReshapeTo(c, g, [Shapes.Size(input.AsSpan(0, axis)), Shapes.Size(input.AsSpan(axis))]);
     }
 

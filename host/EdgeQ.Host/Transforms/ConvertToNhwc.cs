@@ -40,7 +40,7 @@ public static class ConvertToNhwc
                 return Layout.Nhwc;
             case ActivationNode or IdentityNode:
                 return node.Input.Layout;
-            case BinaryNode when node.Inputs.Any(v => v.Layout == Layout.Nhwc):
+            case BinaryNode when node.Inputs.Any(v => v.Layout == Layout.Nhwc) && node.Inputs.All(v => v.Rank <= 4):
                 for (int i = 0; i < node.Inputs.Count; i++) node.Inputs[i] = To(Layout.Nhwc, ExpandTo4D(graph, node, node.Inputs[i]));
                 return Layout.Nhwc;
             case ConcatNode concat when node.Inputs.Any(v => v.Layout == Layout.Nhwc):
