@@ -176,6 +176,7 @@ internal static class OpConverters
     private static IEnumerable<(string, Value)> BatchNormalization(NodeContext c, Graph g)
     {
         if (c.Int("training_mode", 0) != 0) throw c.Fail("training_mode is not supported");
+        if (c.Int("spatial", 1) == 0) throw c.Fail("spatial = 0 (per-element statistics, opset < 9) is not supported");
         RejectExtraOutputs(c, "running statistics");
         float[] gamma = c.ConstantInput(1).Floats, beta = c.ConstantInput(2).Floats, mean = c.ConstantInput(3).Floats, variance = c.ConstantInput(4).Floats;
         double epsilon = c.Float("epsilon", 1e-5f);
