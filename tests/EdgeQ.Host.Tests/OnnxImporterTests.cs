@@ -44,6 +44,18 @@ public sealed class OnnxImporterTests
     }
 
     [Fact]
+    public void MalformedNodesAreImportErrorsNotCrashes()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 2, 5, 5);
+        b.Output(b.Node("Conv", ["x", b.Random("w", [3, 2, 3, 3])], ("strides", new[] { 2 })));
+        Assert.Contains("Conv node 'conv0' (opset 13): malformed node", Assert.Throws<OnnxImportException>(() => Import(b)).Message);
+
+        var c = new OnnxModelBuilder().Input("x", 1, 2, 5, 5);
+        c.Output(c.Node("Conv", ["x", c.Random("w", [3, 4, 3, 3])]));
+        Assert.Contains("do not match 2 input channels", Assert.Throws<OnnxImportException>(() => Import(c)).Message);
+    }
+
+    [Fact]
     public void GarbageAndMissingFilesAreImportErrors()
     {
         Assert.Contains("not a valid ONNX model", Assert.Throws<OnnxImportException>(() => OnnxImporter.Load(new MemoryStream([0x0a, 0xff, 0xff]))).Message);

@@ -53,7 +53,13 @@ public static class OnnxImporter
         var graph = new Graph { Name = model.Graph.Name, Opset = opset };
         var values = new Dictionary<string, Value>();
         foreach (var initializer in model.Graph.Initializer)
-            values[initializer.Name] = Value.FromConstant(initializer.Name, TensorReader.Read(initializer));
+        {
+            try { values[initializer.Name] = Value.FromConstant(initializer.Name, TensorReader.Read(initializer)); }
+            catch (Exception e) when (e is OverflowException or ArgumentException)
+            {
+                throw new OnnxImportException($"initializer '{initializer.Name}' is malformed: {e.Message}");
+            }
+        }
         foreach (var input in model.Graph.Input)
         {
             if (values.ContainsKey(input.Name)) continue; // an initializer listed as input (IR version < 4): a constant
@@ -78,7 +84,15 @@ public static class OnnxImporter
             if (proto.Domain is not ("" or "ai.onnx") || !OpConverters.All.TryGetValue(proto.OpType, out var convert))
                 throw context.Fail($"operator '{(proto.Domain.Length > 0 ? proto.Domain + "." : "")}{proto.OpType}' is not supported. " +
                     $"Supported operators: {string.Join(", ", SupportedOps)}");
-            foreach (var (outputName, value) in convert(context, graph)) values[outputName] = value;
+            try
+            {
+                foreach (var (outputName, value) in convert(context, graph)) values[outputName] = value;
+            }
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+            {
+                // A malformed node (wrong attribute lengths, inconsistent shapes) is an import error like any other.
+                throw context.Fail($"malformed node: {e.Message}");
+            }
         }
 
         foreach (var output in model.Graph.Output)
@@ -119,8 +133,7 @@ public static class OnnxImporter
         foreach (var outputName in outputs.Take(OutputCount(node)))
             node.Outputs.Add(new Value(outputName, ElementType.Float32, []));
         graph.Nodes.Add(node);
-        try { node.InferShapes(); }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException) { throw context.Fail(e.Message); }
+        node.InferShapes();
         var folded = ConstantFolding.TryFold(graph, node);
         var produced = folded ?? [.. node.Outputs];
         return produced.Select(v => (v.Name, v));
