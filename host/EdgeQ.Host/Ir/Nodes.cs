@@ -69,19 +69,28 @@ public sealed class BatchNormalizationNode(string name) : Node(name)
     public override long Parameters => Scale.Length + Shift.Length;
 }
 
-/// <summary>Softmax along Axis; Coerced2D is the opset &lt; 13 form (normalise over all axes from Axis on).</summary>
+/// <summary>
+/// Softmax (or LogSoftmax) along Axis; Coerced2D is the opset &lt; 13 form (normalise over all axes from Axis on).
+/// </summary>
 public sealed class SoftmaxNode(string name) : Node(name)
 {
-    public override string OpType => "Softmax";
+    public override string OpType => Log ? "LogSoftmax" : "Softmax";
+    public bool Log { get; init; }
     public required int Axis { get; set; }
     public bool Coerced2D { get; init; }
     public override void InferShapes() => SetOutput(Input.Shape);
 }
 
-/// <summary>Mean over Axes (sorted); GlobalAveragePool imports as the spatial ReduceMean with KeepDims.</summary>
-public sealed class ReduceMeanNode(string name) : Node(name)
+public enum ReduceKind { Mean, Sum, Max, Min }
+
+/// <summary>
+/// A reduction over Axes (sorted). GlobalAveragePool / GlobalMaxPool import as the spatial ReduceMean / ReduceMax
+/// with KeepDims.
+/// </summary>
+public sealed class ReduceNode(string name) : Node(name)
 {
-    public override string OpType => "ReduceMean";
+    public override string OpType => "Reduce" + Kind;
+    public required ReduceKind Kind { get; init; }
     public required int[] Axes { get; set; }
     public bool KeepDims { get; init; } = true;
 

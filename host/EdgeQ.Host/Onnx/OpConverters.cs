@@ -33,11 +33,16 @@ internal static class OpConverters
         ["HardSigmoid"] = (c, g) => Act(c, g, new(ActivationKind.HardSigmoid, c.Float("alpha", 0.2f), c.Float("beta", 0.5f))),
         ["HardSwish"] = (c, g) => Act(c, g, new(ActivationKind.HardSwish)),
         ["Clip"] = Clip,
-        ["Softmax"] = Softmax,
-        ["GlobalAveragePool"] = GlobalAveragePool,
+        ["Softmax"] = (c, g) => Softmax(c, g, log: false),
+        ["LogSoftmax"] = (c, g) => Softmax(c, g, log: true),
+        ["GlobalAveragePool"] = (c, g) => GlobalPool(c, g, ReduceKind.Mean),
+        ["GlobalMaxPool"] = (c, g) => GlobalPool(c, g, ReduceKind.Max),
         ["AveragePool"] = (c, g) => Pool(c, g, PoolKind.Average),
         ["MaxPool"] = (c, g) => Pool(c, g, PoolKind.Max),
-        ["ReduceMean"] = ReduceMean,
+        ["ReduceMean"] = (c, g) => Reduce(c, g, ReduceKind.Mean),
+        ["ReduceSum"] = (c, g) => Reduce(c, g, ReduceKind.Sum),
+        ["ReduceMax"] = (c, g) => Reduce(c, g, ReduceKind.Max),
+        ["ReduceMin"] = (c, g) => Reduce(c, g, ReduceKind.Min),
         ["Concat"] = (c, g) => Add(c, g, new ConcatNode(c.Name) { Axis = Axis(c, c.Int("axis", 1), c.InputShape().Length) }, Inputs(c)),
         ["Split"] = Split,
         ["Slice"] = Slice,
@@ -252,18 +257,18 @@ internal static class OpConverters
         return Act(c, g, new Activation(ActivationKind.Clip, min, max));
     }
 
-    private static IEnumerable<(string, Value)> Softmax(NodeContext c, Graph g)
+    private static IEnumerable<(string, Value)> Softmax(NodeContext c, Graph g, bool log)
     {
         int rank = c.InputShape().Length;
         bool legacy = c.Opset < 13;
         int axis = Axis(c, c.Int("axis", legacy ? 1 : -1), rank);
-        return Add(c, g, new SoftmaxNode(c.Name) { Axis = axis, Coerced2D = legacy && axis < rank - 1 }, [c.Input(0)]);
+        return Add(c, g, new SoftmaxNode(c.Name) { Axis = axis, Coerced2D = legacy && axis < rank - 1, Log = log }, [c.Input(0)]);
     }
 
-    private static IEnumerable<(string, Value)> GlobalAveragePool(NodeContext c, Graph g)
+    private static IEnumerable<(string, Value)> GlobalPool(NodeContext c, Graph g, ReduceKind kind)
     {
         RequireRank4(c);
-        return Add(c, g, new ReduceMeanNode(c.Name) { Axes = [2, 3], KeepDims = true }, [c.Input(0)]);
+        return Add(c, g, new ReduceNode(c.Name) { Kind = kind, Axes = [2, 3], KeepDims = true }, [c.Input(0)]);
     }
 
     private static IEnumerable<(string, Value)> Pool(NodeContext c, Graph g, PoolKind kind)
@@ -282,16 +287,18 @@ internal static class OpConverters
         return Add(c, g, node, [c.Input(0)]);
     }
 
-    private static IEnumerable<(string, Value)> ReduceMean(NodeContext c, Graph g)
+    private static IEnumerable<(string, Value)> Reduce(NodeContext c, Graph g, ReduceKind kind)
     {
         int rank = c.InputShape().Length;
-        long[]? axes = c.Opset < 18 ? c.Ints("axes") : c.OptionalConstantInput(1)?.Longs;
+        // Axes moved from an attribute to an input: ReduceSum at opset 13, the others at 18.
+        bool axesInput = c.Opset >= (kind == ReduceKind.Sum ? 13 : 18);
+        long[]? axes = axesInput ? c.OptionalConstantInput(1)?.Longs : c.Ints("axes");
         if ((axes is null || axes.Length == 0) && c.Int("noop_with_empty_axes", 0) != 0)
             return Add(c, g, new IdentityNode(c.Name, "Identity"), [c.Input(0)]);
         int[] resolved = axes is null || axes.Length == 0
             ? Enumerable.Range(0, rank).ToArray()
             : axes.Select(a => Axis(c, a, rank)).Distinct().Order().ToArray();
-        return Add(c, g, new ReduceMeanNode(c.Name) { Axes = resolved, KeepDims = c.Int("keepdims", 1) != 0 }, [c.Input(0)]);
+        return Add(c, g, new ReduceNode(c.Name) { Kind = kind, Axes = resolved, KeepDims = c.Int("keepdims", 1) != 0 }, [c.Input(0)]);
     }
 
     private static IEnumerable<(string, Value)> Split(NodeContext c, Graph g)

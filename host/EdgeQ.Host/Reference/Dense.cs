@@ -55,7 +55,7 @@ internal static class Dense
         ? x
         : Elementwise.Binary(BinaryKind.Add, x, TensorData.Zeros(ElementType.Float32, shape));
 
-    public static TensorData Softmax(TensorData input, int axis, bool coerced2D)
+    public static TensorData Softmax(TensorData input, int axis, bool coerced2D, bool log)
     {
         int outer = Shapes.Size(input.Shape.AsSpan(0, axis));
         int size = coerced2D ? Shapes.Size(input.Shape.AsSpan(axis)) : input.Shape[axis];
@@ -70,7 +70,9 @@ internal static class Dense
                 for (int k = 0; k < size; k++) column[k] = x[start + k * inner];
                 // Shift by the max first: TensorPrimitives.SoftMax exponentiates as is and would overflow on large logits.
                 TensorPrimitives.Subtract(column, TensorPrimitives.Max(column), column);
-                TensorPrimitives.SoftMax(column, column);
+                // log softmax = shifted - log(sum(exp(shifted))), exact where softmax underflows.
+                if (log) TensorPrimitives.Subtract(column, (float)Math.Log(column.Sum(v => Math.Exp(v))), column);
+                else TensorPrimitives.SoftMax(column, column);
                 for (int k = 0; k < size; k++) output[start + k * inner] = column[k];
             }
         return TensorData.FromFloats(input.Shape, output);

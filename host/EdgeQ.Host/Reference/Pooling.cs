@@ -42,8 +42,8 @@ internal static class Pooling
         return TensorData.FromFloats([n, outH, outW, c], output);
     }
 
-    /// <summary>Mean over the given axes, one axis at a time as [outer, reduced, inner] (the inner run is vectorized).</summary>
-    public static TensorData ReduceMean(TensorData input, int[] axes, int[] outShape)
+    /// <summary>Reduces the given axes one at a time as [outer, reduced, inner] (the inner run is vectorized).</summary>
+    public static TensorData Reduce(ReduceKind kind, TensorData input, int[] axes, int[] outShape)
     {
         var shape = (int[])input.Shape.Clone();
         var data = input.Floats;
@@ -54,8 +54,18 @@ internal static class Pooling
             for (int o = 0; o < outer; o++)
             {
                 var acc = reduced.AsSpan(o * inner, inner);
-                for (int k = 0; k < size; k++) TensorPrimitives.Add(acc, data.AsSpan((o * size + k) * inner, inner), acc);
-                TensorPrimitives.Multiply(acc, 1f / size, acc);
+                data.AsSpan(o * size * inner, inner).CopyTo(acc);
+                for (int k = 1; k < size; k++)
+                {
+                    var row = data.AsSpan((o * size + k) * inner, inner);
+                    switch (kind)
+                    {
+                        case ReduceKind.Max: TensorPrimitives.Max(acc, row, acc); break;
+                        case ReduceKind.Min: TensorPrimitives.Min(acc, row, acc); break;
+                        default: TensorPrimitives.Add(acc, row, acc); break;
+                    }
+                }
+                if (kind == ReduceKind.Mean) TensorPrimitives.Multiply(acc, 1f / size, acc);
             }
             data = reduced;
             shape[axis] = 1;

@@ -56,7 +56,7 @@ public static class ConvertToNhwc
             case SoftmaxNode { Coerced2D: false } softmax when nhwcInput:
                 softmax.Axis = Nhwc.PhysicalAxis(softmax.Axis);
                 return Layout.Nhwc;
-            case ReduceMeanNode { KeepDims: true } reduce when nhwcInput:
+            case ReduceNode { KeepDims: true } reduce when nhwcInput:
                 reduce.Axes = reduce.Axes.Select(Nhwc.PhysicalAxis).Order().ToArray();
                 return Layout.Nhwc;
             case GatherNode { Indices.Rank: 1 } gather when nhwcInput:
