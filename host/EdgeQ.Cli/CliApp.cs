@@ -36,7 +36,7 @@ public static class CliApp
         root.SetAction(parse =>
         {
             if (parse.GetValue(version))
-                parse.InvocationConfiguration.Output.WriteLine(ToolVersion.Of(typeof(CliApp).Assembly));
+                parse.InvocationConfiguration.Output.WriteLine(ToolVersion.Value);
             else
                 ((SynchronousCommandLineAction)help.Action!).Invoke(parse);
             return CommandErrors.Success;

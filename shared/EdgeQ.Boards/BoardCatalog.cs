@@ -24,21 +24,24 @@ public static class BoardCatalog
     /// <summary>Parses and validates one profile; <paramref name="fileName"/> names it in error messages.</summary>
     public static BoardProfile Parse(string json, string fileName)
     {
-        BoardProfile? board;
+        JsonDocument document;
         try
         {
-            board = JsonSerializer.Deserialize(json, BoardJsonContext.Default.BoardProfile);
+            document = JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
-            throw new BoardProfileException($"{fileName}: {e.Message}");
+            throw new BoardProfileException($"{fileName}: not valid JSON: {e.Message}");
         }
-        if (board is null)
-            throw new BoardProfileException($"{fileName}: the file holds null instead of a board object");
-        var problems = BoardSchema.Validate(board, fileName);
-        if (problems.Count > 0)
-            throw new BoardProfileException($"{fileName}: {string.Join("; ", problems)}");
-        return board;
+        using (document)
+        {
+            var (board, problems) = BoardProfileReader.Read(document.RootElement);
+            if (board is not null)
+                problems = BoardSchema.Validate(board, fileName);
+            if (problems.Count > 0)
+                throw new BoardProfileException($"{fileName}: {string.Join("; ", problems)}");
+            return board!;
+        }
     }
 
     /// <summary>Parses and validates a set of profiles, including the rules that span profiles.</summary>

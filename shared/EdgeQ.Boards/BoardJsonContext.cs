@@ -2,13 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace EdgeQ.Boards;
 
-// Source-generated (de)serialization keeps the library reflection-free for NativeAOT. Unknown properties are an error so
-// a misspelt field name in a profile fails validation instead of being silently ignored.
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    RespectNullableAnnotations = true,
-    WriteIndented = true)]
+// Source-generated, reflection-free writing for `edgeq boards --json`. Reading goes through BoardProfileReader, so the
+// device binary, which never writes profiles, does not carry the serializer.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(BoardProfile))]
 [JsonSerializable(typeof(IReadOnlyList<BoardProfile>))]
 internal sealed partial class BoardJsonContext : JsonSerializerContext;

@@ -1,9 +1,7 @@
-using System.Text.RegularExpressions;
-
 namespace EdgeQ.Boards;
 
 /// <summary>The rules a board profile must satisfy beyond parsing (docs/boards.md lists them).</summary>
-public static partial class BoardSchema
+public static class BoardSchema
 {
     /// <summary>ARM ISA features the runtime can select kernels by.</summary>
     public static readonly IReadOnlyList<string> IsaFeatures = ["neon", "dotprod", "fp16", "i8mm"];
@@ -38,19 +36,13 @@ public static partial class BoardSchema
     private static readonly IReadOnlyDictionary<string, string> MinimumLevel =
         new Dictionary<string, string> { ["dotprod"] = "armv8.2-a", ["fp16"] = "armv8.2-a", ["i8mm"] = "armv8.2-a" };
 
-    [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
-    private static partial Regex IdPattern();
-
-    [GeneratedRegex("^gpiochip[0-9]+$")]
-    private static partial Regex GpioChipPattern();
-
     /// <summary>Every rule the profile breaks, each as one readable sentence; empty when the profile is valid.</summary>
     public static IReadOnlyList<string> Validate(BoardProfile board, string fileName)
     {
         var problems = new List<string>();
         void Require(bool holds, string problem) { if (!holds) problems.Add(problem); }
 
-        Require(IdPattern().IsMatch(board.Id), $"id '{board.Id}' must be lower-case letters, digits and single hyphens");
+        Require(IsValidId(board.Id), $"id '{board.Id}' must be lower-case letters, digits and single hyphens");
         Require(fileName == board.Id + ".json", $"file name must be '{board.Id}.json' to match the id");
         foreach (var (field, value) in new[]
                  {
@@ -86,7 +78,7 @@ public static partial class BoardSchema
             problems.Add($"qemuCpu '{board.QemuCpu}' emulates [{string.Join(", ", emulated)}] " +
                          $"but the board has [{string.Join(", ", board.IsaFeatures)}]");
 
-        Require(GpioChipPattern().IsMatch(board.GpioChip), $"gpioChip '{board.GpioChip}' must look like 'gpiochip0'");
+        Require(IsGpioChipName(board.GpioChip), $"gpioChip '{board.GpioChip}' must look like 'gpiochip0'");
         Require(!string.IsNullOrWhiteSpace(board.GpioChipLabel), "gpioChipLabel must not be empty");
         Require(board.CameraDevice.StartsWith("/dev/video", StringComparison.Ordinal),
             $"cameraDevice '{board.CameraDevice}' must be a /dev/video* path");
@@ -111,6 +103,15 @@ public static partial class BoardSchema
                 yield return $"ilcInstructionSet requires '{feature}', which the board's isaFeatures lack: the binary would not start";
         }
     }
+
+    // Hand-written instead of Regex: the regex engine would add hundreds of KB to the NativeAOT device binary.
+    private static bool IsValidId(string id) =>
+        id.Length > 0 && id[0] != '-' && id[^1] != '-' && !id.Contains("--", StringComparison.Ordinal)
+        && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+
+    private static bool IsGpioChipName(string name) =>
+        name.StartsWith("gpiochip", StringComparison.Ordinal) && name.Length > "gpiochip".Length
+        && name["gpiochip".Length..].All(char.IsAsciiDigit);
 
     private static int LevelIndex(string level) => Array.IndexOf(LevelOrder, level);
 }

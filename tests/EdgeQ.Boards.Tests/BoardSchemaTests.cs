@@ -49,6 +49,23 @@ public class BoardSchemaTests
     }
 
     [Fact]
+    public void A_mistyped_field_is_named_with_its_value()
+    {
+        var profile = ValidPi4();
+        profile["cores"] = "4";
+        profile["ramMB"] = new JsonArray(1024, 2.5);
+        var message = Rejection(profile);
+        Assert.Contains("'cores' must be a whole number, not \"4\"", message);
+        Assert.Contains("'ramMB' must be a list of whole numbers", message);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_an_object_is_rejected()
+    {
+        Assert.Contains("one JSON object", Assert.Throws<BoardProfileException>(() => BoardCatalog.Parse("[]", "x.json")).Message);
+    }
+
+    [Fact]
     public void Malformed_json_names_the_file()
     {
         var message = Assert.Throws<BoardProfileException>(() => BoardCatalog.Parse("{ \"id\": ", "x.json")).Message;

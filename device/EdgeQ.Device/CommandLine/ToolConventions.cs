@@ -4,7 +4,7 @@ namespace EdgeQ.CommandLine;
 public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
-/// The error discipline shared by <c>edgeq</c> and <c>edgeq-run</c> (this file is linked into both, with <see cref="ToolVersion"/>): user mistakes print
+/// The error discipline shared by <c>edgeq</c> and <c>edgeq-run</c> (this file is linked into both): user mistakes print
 /// one line <c>TOOL: error: ...</c> and exit 2; anything unexpected exits 1 with a short message, and with the stack
 /// trace only when <c>--verbose</c> or <c>EDGEQ_DEBUG=1</c> asks for it.
 /// </summary>
@@ -34,13 +34,4 @@ public static class CommandErrors
     // A path the user named that does not exist or cannot be read is their mistake, not a bug.
     private static bool IsUserMistake(Exception exception) =>
         exception is UsageException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;
-}
-
-public static class ToolVersion
-{
-    /// <summary>The informational version of the tool's assembly: the package version plus the commit it was built from.</summary>
-    public static string Of(System.Reflection.Assembly assembly) =>
-        (Attribute.GetCustomAttribute(assembly, typeof(System.Reflection.AssemblyInformationalVersionAttribute))
-            as System.Reflection.AssemblyInformationalVersionAttribute)?.InformationalVersion
-        ?? assembly.GetName().Version?.ToString() ?? "unknown";
 }
