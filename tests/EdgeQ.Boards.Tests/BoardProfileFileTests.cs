@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using EdgeQ.Boards;
+using EdgeQ.Tests;
 
 namespace EdgeQ.Boards.Tests;
 
 /// <summary>Checks the real files in boards/ against the schema and against the tools they name.</summary>
 public class BoardProfileFileTests
 {
-    private static readonly string BoardsDirectory = Path.Combine(RepoRoot(), "boards");
+    private static readonly string BoardsDirectory = Path.Combine(RepoPaths.Root, "boards");
 
     public static TheoryData<string> ProfileFiles() =>
         new(Directory.GetFiles(BoardsDirectory, "*.json").Select(Path.GetFileName).Order()!);
@@ -99,13 +100,5 @@ public class BoardProfileFileTests
         var lines = process.StandardOutput.ReadToEnd().Split('\n');
         process.WaitForExit();
         return lines.Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet();
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "EdgeQ.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("EdgeQ.sln not found above " + AppContext.BaseDirectory);
     }
 }

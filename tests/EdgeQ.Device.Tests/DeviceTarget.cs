@@ -1,0 +1,19 @@
+namespace EdgeQ.Device.Tests;
+
+/// <summary>A place the published edgeq-run can run: natively on x64, or the arm64 build under a QEMU CPU model.</summary>
+public sealed record DeviceTarget(string Name, string RuntimeIdentifier, string? QemuCpu)
+{
+    public static readonly DeviceTarget X64 = new("x64", "linux-x64", null);
+    /// <summary>Raspberry Pi 4: NEON without SDOT.</summary>
+    public static readonly DeviceTarget A72 = new("a72", "linux-arm64", "a72");
+    /// <summary>Raspberry Pi 5: NEON with SDOT.</summary>
+    public static readonly DeviceTarget A76 = new("a76", "linux-arm64", "a76");
+
+    /// <summary>The three paths whose output bytes must agree: AVX2, NEON and NEON dot-product.</summary>
+    public static readonly IReadOnlyList<DeviceTarget> KernelPaths = [X64, A72, A76];
+
+    /// <summary>The arm64 build under the QEMU model a board profile names (e.g. cortex-a53).</summary>
+    public static DeviceTarget ForQemuCpu(string qemuCpu) => new(qemuCpu, "linux-arm64", qemuCpu);
+
+    public override string ToString() => Name;
+}
