@@ -5,9 +5,9 @@ public sealed record DeviceTarget(string Name, string RuntimeIdentifier, string?
 {
     public static readonly DeviceTarget X64 = new("x64", "linux-x64", null);
     /// <summary>Raspberry Pi 4: NEON without SDOT.</summary>
-    public static readonly DeviceTarget A72 = new("a72", "linux-arm64", "a72");
+    public static readonly DeviceTarget A72 = new("cortex-a72 (Pi 4)", "linux-arm64", "a72");
     /// <summary>Raspberry Pi 5: NEON with SDOT.</summary>
-    public static readonly DeviceTarget A76 = new("a76", "linux-arm64", "a76");
+    public static readonly DeviceTarget A76 = new("cortex-a76 (Pi 5)", "linux-arm64", "a76");
 
     /// <summary>The three paths whose output bytes must agree: AVX2, NEON and NEON dot-product.</summary>
     public static readonly IReadOnlyList<DeviceTarget> KernelPaths = [X64, A72, A76];
