@@ -9,6 +9,7 @@ public sealed class CommandParser(string tool, string description, string versio
 {
     public static readonly OptionSpec Verbose = new("--verbose", "Show stack traces for unexpected errors (same as EDGEQ_DEBUG=1)");
     private static readonly OptionSpec Help = new("--help", "Show help (also -h)");
+    private const string Indent = "  ";
 
     public string Tool { get; } = tool;
 
@@ -92,7 +93,7 @@ public sealed class CommandParser(string tool, string description, string versio
             throw new UsageException($"missing {command.Arguments[arguments.Count].Name}. {seeHelp}");
         if (!unbounded && arguments.Count > command.Arguments.Count)
             throw new UsageException($"unexpected argument '{arguments[command.Arguments.Count]}'. {seeHelp}");
-        return new ParsedCommand(command, options, arguments);
+        return new ParsedCommand(options, arguments);
     }
 
     private static bool IsHelp(string token) => token is "--help" or "-h";
@@ -104,11 +105,12 @@ public sealed class CommandParser(string tool, string description, string versio
         output.WriteLine($"Usage: {Tool} COMMAND [options]");
         output.WriteLine();
         output.WriteLine("Commands:");
-        WriteColumns(output, commands.Select(c => (c.Name, c.Description)));
+        TextTable.Write(output, commands.Select(c => (IReadOnlyList<string>)[c.Name, c.Description]), Indent);
         output.WriteLine();
         output.WriteLine("Options:");
-        WriteColumns(output, [("--version", "Show the version (and the commit it was built from)"),
-            (Help.Name, Help.Description), (Verbose.Name, Verbose.Description)]);
+        TextTable.Write(output,
+            [["--version", "Show the version (and the commit it was built from)"], [Help.Name, Help.Description],
+             [Verbose.Name, Verbose.Description]], Indent);
         output.WriteLine();
         output.WriteLine($"Run '{Tool} COMMAND --help' for a command's options.");
     }
@@ -123,19 +125,11 @@ public sealed class CommandParser(string tool, string description, string versio
         {
             output.WriteLine();
             output.WriteLine("Arguments:");
-            WriteColumns(output, command.Arguments.Select(a => (a.Name, a.Description)));
+            TextTable.Write(output, command.Arguments.Select(a => (IReadOnlyList<string>)[a.Name, a.Description]), Indent);
         }
         output.WriteLine();
         output.WriteLine("Options:");
-        WriteColumns(output, command.Options.Append(Help).Append(Verbose)
-            .Select(o => (o.TakesValue ? $"{o.Name} {o.ValueName}" : o.Name, o.Description)));
-    }
-
-    private static void WriteColumns(TextWriter output, IEnumerable<(string Left, string Right)> rows)
-    {
-        var list = rows.ToList();
-        int width = list.Max(r => r.Left.Length);
-        foreach (var (left, right) in list)
-            output.WriteLine($"  {left.PadRight(width)}  {right}");
+        TextTable.Write(output, command.Options.Append(Help).Append(Verbose)
+            .Select(o => (IReadOnlyList<string>)[o.TakesValue ? $"{o.Name} {o.ValueName}" : o.Name, o.Description]), Indent);
     }
 }

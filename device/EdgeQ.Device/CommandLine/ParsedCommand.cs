@@ -3,9 +3,8 @@ using System.Globalization;
 namespace EdgeQ.CommandLine;
 
 /// <summary>The options and arguments given to one command, with typed accessors that report bad values as usage errors.</summary>
-public sealed class ParsedCommand(CommandSpec command, IReadOnlyDictionary<string, string?> options, IReadOnlyList<string> arguments)
+public sealed class ParsedCommand(IReadOnlyDictionary<string, string?> options, IReadOnlyList<string> arguments)
 {
-    public CommandSpec Command { get; } = command;
     public IReadOnlyList<string> Arguments { get; } = arguments;
 
     public bool Has(string option) => options.ContainsKey(option);

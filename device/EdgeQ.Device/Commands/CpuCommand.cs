@@ -22,21 +22,18 @@ public static class CpuCommand
             return CommandErrors.Success;
         }
         var board = facts.Board is null ? null : BoardCatalog.Find(facts.Board);
-        (string, string)[] rows =
+        TextTable.Write(output,
         [
-            ("architecture", facts.ProcessArchitecture),
-            ("processors", facts.ProcessorCount.ToString()),
-            ("AdvSimd.Arm64.IsSupported", Bool(facts.AdvSimdArm64IsSupported)),
-            ("Dp.IsSupported", Bool(facts.DpIsSupported)),
-            ("Rdm.IsSupported", Bool(facts.RdmIsSupported)),
-            ("Avx2.IsSupported", Bool(facts.Avx2IsSupported)),
-            ("Vector128.IsHardwareAccelerated", Bool(facts.Vector128IsHardwareAccelerated)),
-            ("device-tree model", facts.DeviceTreeModel ?? "(none)"),
-            ("board", board is null ? "(no matching profile)" : $"{board.Name} ({board.Id}), default threads {board.DefaultThreads}"),
-        ];
-        int width = rows.Max(r => r.Item1.Length);
-        foreach (var (name, value) in rows)
-            output.WriteLine($"{name.PadRight(width)}  {value}");
+            ["architecture", facts.ProcessArchitecture],
+            ["processors", facts.ProcessorCount.ToString()],
+            ["AdvSimd.Arm64.IsSupported", Bool(facts.AdvSimdArm64IsSupported)],
+            ["Dp.IsSupported", Bool(facts.DpIsSupported)],
+            ["Rdm.IsSupported", Bool(facts.RdmIsSupported)],
+            ["Avx2.IsSupported", Bool(facts.Avx2IsSupported)],
+            ["Vector128.IsHardwareAccelerated", Bool(facts.Vector128IsHardwareAccelerated)],
+            ["device-tree model", facts.DeviceTreeModel ?? "(none)"],
+            ["board", board is null ? "(no matching profile)" : $"{board.Name} ({board.Id}), default threads {board.DefaultThreads}"],
+        ]);
         return CommandErrors.Success;
     }
 

@@ -42,13 +42,12 @@ public static class BoardsCommand
             output.WriteLine(BoardCatalog.ToJson(BoardCatalog.All));
             return;
         }
-        TextTable.Write(output,
-            ["ID", "BOARD", "CPU", "CORES", "MHZ", "RAM", "ISA", "QEMU -cpu"],
-            BoardCatalog.All.Select(b => (IReadOnlyList<string>)
-            [
-                b.Id, b.Name, b.CpuCore, b.Cores.ToString(), b.ClockMHz.ToString(), FormatRam(b.RamMB),
-                string.Join('+', b.IsaFeatures), b.QemuCpu,
-            ]));
+        IReadOnlyList<string> header = ["ID", "BOARD", "CPU", "CORES", "MHZ", "RAM", "ISA", "QEMU -cpu"];
+        TextTable.Write(output, BoardCatalog.All.Select(b => (IReadOnlyList<string>)
+        [
+            b.Id, b.Name, b.CpuCore, b.Cores.ToString(), b.ClockMHz.ToString(), FormatRam(b.RamMB),
+            string.Join('+', b.IsaFeatures), b.QemuCpu,
+        ]).Prepend(header));
     }
 
     private static void WriteOne(TextWriter output, BoardProfile board, bool json)
@@ -58,9 +57,9 @@ public static class BoardsCommand
             output.WriteLine(BoardCatalog.ToJson(board));
             return;
         }
-        TextTable.Write(output, ["FIELD", "VALUE"],
+        TextTable.Write(output,
         [
-            ["id", board.Id], ["name", board.Name], ["SoC", board.Soc],
+            ["FIELD", "VALUE"], ["id", board.Id], ["name", board.Name], ["SoC", board.Soc],
             ["CPU", $"{board.Cores} x {board.CpuCore} @ {board.ClockMHz} MHz ({board.IsaLevel})"],
             ["ISA features", string.Join(", ", board.IsaFeatures)], ["RAM", FormatRam(board.RamMB)],
             ["runtime identifier", board.RuntimeIdentifier],
