@@ -9,11 +9,11 @@ namespace EdgeQ.Device.Tests;
 /// </summary>
 public static class DeviceBinary
 {
-    public static string PathFor(string runtimeIdentifier)
+    public static string PathFor(string build)
     {
-        var path = Path.Combine(RepoPaths.Root, "artifacts", "device", runtimeIdentifier, "edgeq-run");
+        var path = Path.Combine(RepoPaths.Root, "artifacts", "device", build, "edgeq-run");
         if (!File.Exists(path))
-            Assert.Fail($"{path} is missing. Build it with: tools/arm/publish-device.sh {runtimeIdentifier} " +
+            Assert.Fail($"{path} is missing. Build it with: tools/arm/publish-device.sh {build} " +
                         "(./test.sh does this before running the tests).");
         return path;
     }
@@ -24,7 +24,7 @@ public static class DeviceBinary
         IReadOnlyDictionary<string, byte[]>? inputFiles = null,
         TimeSpan? timeout = null)
     {
-        var binary = PathFor(target.RuntimeIdentifier);
+        var binary = PathFor(target.Build);
         var start = new ProcessStartInfo();
         if (target.QemuCpu is null)
             start.FileName = binary;

@@ -1,7 +1,10 @@
 namespace EdgeQ.Device.Tests;
 
-/// <summary>A place the published edgeq-run can run: natively on x64, or the arm64 build under a QEMU CPU model.</summary>
-public sealed record DeviceTarget(string Name, string RuntimeIdentifier, string? QemuCpu)
+/// <summary>
+/// A published edgeq-run build (the folder under artifacts/device: linux-x64, linux-arm64 or a board id) and where it
+/// runs: natively when <paramref name="QemuCpu"/> is null, otherwise under that QEMU CPU model.
+/// </summary>
+public sealed record DeviceTarget(string Name, string Build, string? QemuCpu)
 {
     public static readonly DeviceTarget X64 = new("x64", "linux-x64", null);
     /// <summary>Raspberry Pi 4: NEON without SDOT.</summary>
@@ -14,6 +17,9 @@ public sealed record DeviceTarget(string Name, string RuntimeIdentifier, string?
 
     /// <summary>The arm64 build under the QEMU model a board profile names (e.g. cortex-a53).</summary>
     public static DeviceTarget ForQemuCpu(string qemuCpu) => new(qemuCpu, "linux-arm64", qemuCpu);
+
+    /// <summary>A board-specific build (the board's ilcInstructionSet) under a QEMU CPU model.</summary>
+    public static DeviceTarget BoardBuild(string boardId, string qemuCpu) => new($"{boardId} build on {qemuCpu}", boardId, qemuCpu);
 
     public override string ToString() => Name;
 }

@@ -57,6 +57,19 @@ public class PublishedBinaryTests(ITestOutputHelper log)
             Assert.Equal(board.Has("dotprod"), Flag(facts, "dpIsSupported"));
     }
 
+    [Fact]
+    public void The_pi5_board_build_runs_on_an_a76_and_refuses_to_start_on_an_a72()
+    {
+        Assert.Equal("armv8.2-a,dotprod", BoardCatalog.Find("pi5")!.IlcInstructionSet);
+        Assert.True(Flag(CpuFacts(DeviceTarget.BoardBuild("pi5", "a76")), "dpIsSupported"));
+
+        var onA72 = DeviceBinary.Run(DeviceTarget.BoardBuild("pi5", "a72"), ["cpu"]);
+        log.WriteLine($"pi5 build on cortex-a72: exit {onA72.ExitCode}, {onA72.Stderr.Trim().Split('\n')[0]}");
+        Assert.True(onA72.ExitCode != 0, onA72.Describe());
+        Assert.Contains("The required instruction sets are not supported by the current CPU.", onA72.Stderr);
+        Assert.Equal("", onA72.Stdout);
+    }
+
     public static TheoryData<DeviceTarget> Targets() => new(DeviceTarget.KernelPaths);
 
     [Theory]
