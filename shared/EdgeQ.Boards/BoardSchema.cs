@@ -12,7 +12,10 @@ public static class BoardSchema
     private static readonly string[] LevelOrder =
         ["armv8-a", "armv8.1-a", "armv8.2-a", "armv8.3-a", "armv8.4-a", "armv8.5-a", "armv8.6-a"];
 
-    /// <summary>Feature names NativeAOT accepts after the level in <c>IlcInstructionSet</c> for arm64.</summary>
+    /// <summary>
+    /// Feature names from NativeAOT's arm64 instruction-set list that may follow the level in <c>IlcInstructionSet</c>
+    /// (the profiles use only <c>dotprod</c>: tools/arm/publish-device.sh pi5 builds it, tests/EdgeQ.Device.Tests runs it).
+    /// </summary>
     public static readonly IReadOnlyList<string> IlcFeatures = ["dotprod", "rdma", "lse", "rcpc", "crc", "aes", "sha1", "sha2"];
 
     public static readonly IReadOnlyList<string> RuntimeIdentifiers = ["linux-arm64"];
