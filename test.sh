@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need (if missing), builds the solution and runs every test project.
+# Installs what the tests need (if missing), builds the solution, publishes the NativeAOT device binaries the device
+# tests run (linux-arm64 under QEMU, linux-x64; incremental), and runs every test project.
 # Ends with one line "N passed, N failed" summed over all test projects; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -14,11 +15,13 @@ rm -rf "$results"; mkdir -p "$results"
 dotnet build EdgeQ.sln -c Release -v q -nologo || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 status=0
+bash tools/arm/publish-device.sh || { echo "device publish failed"; status=1; }
+
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
   echo "== $name"
   dotnet test "$proj" -c Release --no-build -nologo \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=detailed" \
     --results-directory "$results" || status=1
 done
 

