@@ -31,6 +31,7 @@ public static class CliApp
             version,
             VerboseOption,
             BoardsCommand.Create(),
+            InspectCommand.Create(),
         };
         // With no command, show the help instead of an error.
         root.SetAction(parse =>
