@@ -82,7 +82,8 @@ internal sealed class RemoteSession : IDisposable
         {
             await using var source = File.OpenRead(localPath);
             await _files.UploadFileAsync(source, remotePath, new ForwardProgress(bytesSent), ct);
-            _files.ChangePermissions(remotePath, (short)mode);
+            // SSH.NET takes the mode as the decimal number that reads like the octal one: 755 for rwxr-xr-x.
+            _files.ChangePermissions(remotePath, short.Parse(Convert.ToString((int)mode, 8)));
         }
         catch (Exception e) when (IsRemoteFailure(e))
         {
