@@ -181,6 +181,8 @@ public sealed class DeployerTests(SshServer server) : IClassFixture<SshServer>, 
         Assert.Equal(File.ReadAllBytes(good), File.ReadAllBytes(BoardFile(BundleFiles.Model)));
         Assert.Equal(0, HealthCheckOnBoard(BoardDirectory).ExitCode);
         Assert.All(Directory.GetFiles(BoardDirectory), file => Assert.True(new FileInfo(file).Length < 1 << 20, file));
+        long staged = new FileInfo(Path.Combine(BoardDirectory, Deployer.StagingFolder, BundleFiles.Model)).Length;
+        Assert.InRange(staged, 1, size - 1); // the cut really came mid-file, and the partial copy stayed in staging
         // The next deploy starts from a clean staging folder and succeeds.
         var again = await new Deployer(Options()).DeployAsync(_bundles.Create("again", _bundles.Model("again", 6)), server.Target);
         Assert.Equal(DeployStatus.Deployed, again.Status);
