@@ -23,6 +23,8 @@ internal sealed class RemoteSession : IDisposable
 
     public sealed record CommandResult(int ExitCode, string Output);
 
+    private const string ConnectingStep = "connecting";
+
     public static async Task<RemoteSession> ConnectAsync(SshTarget target, DeployOptions options, Action<string> hostKeyAdded, CancellationToken ct)
     {
         var key = LoadIdentity(options.IdentityFile);
@@ -41,7 +43,7 @@ internal sealed class RemoteSession : IDisposable
         catch (Exception e) when (verifier.Rejection is not null || IsRemoteFailure(e))
         {
             session.Dispose();
-            throw verifier.Rejection ?? Translate(e, target, "connecting");
+            throw verifier.Rejection ?? Translate(e, target, ConnectingStep);
         }
     }
 
@@ -134,10 +136,9 @@ internal sealed class RemoteSession : IDisposable
     private static DeployException Translate(Exception e, SshTarget target, string step) => e switch
     {
         SshAuthenticationException => new($"{target}: authentication failed: the server did not accept the key ({e.Message})", e),
-        SocketException s => new($"{target}: cannot reach {target.Host}:{target.Port}: {s.Message}", e),
+        SocketException s when step == ConnectingStep => new($"{target}: cannot reach {target.Host}:{target.Port}: {s.Message}", e),
         SshOperationTimeoutException => new($"{target}: timed out while {step}", e),
-        SshConnectionException => new($"{target}: connection lost while {step}: {e.Message}", e),
-        ObjectDisposedException => new($"{target}: connection closed while {step}", e),
+        SshConnectionException or SocketException or ObjectDisposedException => new($"{target}: connection lost while {step}: {e.Message}", e),
         SftpPermissionDeniedException => new($"{target}: permission denied while {step}: {e.Message}", e),
         SftpPathNotFoundException => new($"{target}: path not found while {step}: {e.Message}", e),
         _ => new($"{target}: error while {step}: {e.Message}", e),

@@ -190,6 +190,50 @@ public sealed class DeployerTests(SshServer server) : IClassFixture<SshServer>, 
     }
 
     [Fact]
+    public async Task SystemServiceIsInstalledAndRestartedWithSudoAndAFailedRestartRollsBack()
+    {
+        TrustServer();
+        // A stand-in sudo records what it is asked to do and never runs it; it fails "restart" while the marker exists.
+        string log = Path.Combine(_bundles.Root, "sudo.log"), failRestart = Path.Combine(_bundles.Root, "fail-restart");
+        File.WriteAllText(Path.Combine(server.FakeBin, "sudo"), $$"""
+            #!/bin/sh
+            echo "$*" >> '{{log}}'
+            case "$*" in *restart*) [ ! -e '{{failRestart}}' ] || { echo "Job for edgeq-camera.service failed" >&2; exit 1; } ;; esac
+
+            """);
+        File.SetUnixFileMode(Path.Combine(server.FakeBin, "sudo"), BundleFiles.ModeOf(BundleFiles.Executable));
+        var deployer = new Deployer(Options() with { Service = ServiceManager.System });
+        string good = _bundles.Model("good", 4);
+        try
+        {
+            var first = await deployer.DeployAsync(_bundles.Create("good", good), server.Target);
+
+            Assert.Equal(DeployStatus.Deployed, first.Status);
+            Assert.Equal([
+                "-n cp -f edgeq-camera.service /etc/systemd/system/",
+                "-n systemctl daemon-reload",
+                "-n systemctl enable edgeq-camera.service",
+                "-n systemctl restart edgeq-camera.service",
+            ], File.ReadAllLines(log));
+
+            File.WriteAllText(failRestart, "");
+            var second = await deployer.DeployAsync(_bundles.Create("next", _bundles.Model("next", 5)), server.Target);
+
+            Assert.Equal(DeployStatus.Failed, second.Status);
+            Assert.Contains("service restart failed (exit 1): Job for edgeq-camera.service failed", second.Message);
+            Assert.Contains("rolled back, but last-good fails too", second.Message);
+            Assert.Equal(File.ReadAllBytes(good), File.ReadAllBytes(BoardFile(BundleFiles.Model)));
+
+            File.Delete(failRestart);
+            Assert.Equal(DeployStatus.Deployed, (await deployer.DeployAsync(_bundles.Create("again", _bundles.Model("again", 6)), server.Target)).Status);
+        }
+        finally
+        {
+            File.Delete(Path.Combine(server.FakeBin, "sudo"));
+        }
+    }
+
+    [Fact]
     public async Task WrongKeyIsAnAuthenticationFailure()
     {
         TrustServer();

@@ -20,6 +20,9 @@ public sealed class SshServer : IDisposable
     public string HostKey => Path.Combine(Root, "host_ed25519");
     public SshTarget Target => new(User, "127.0.0.1", Port);
 
+    /// <summary>First on the sessions' PATH, so tests can put stand-ins for board tools (sudo, systemctl) there.</summary>
+    public string FakeBin => Path.Combine(Root, "bin");
+
     public SshServer()
     {
         if (!File.Exists(Sshd))
@@ -30,6 +33,7 @@ public sealed class SshServer : IDisposable
         Tool.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "edgeq-test-host", "-f", HostKey);
         Tool.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "edgeq-test-user", "-f", UserKey);
         File.Copy(UserKey + ".pub", Path.Combine(Root, "authorized_keys"));
+        Directory.CreateDirectory(FakeBin);
         // sshd refuses to start without its privilege separation folder, which only the service package's unit creates.
         Directory.CreateDirectory("/run/sshd");
 
@@ -47,6 +51,7 @@ public sealed class SshServer : IDisposable
             StrictModes no
             UsePAM no
             Subsystem sftp internal-sftp
+            SetEnv PATH={FakeBin}:/usr/local/bin:/usr/bin:/bin
 
             """);
         _process = Process.Start(new ProcessStartInfo(Sshd, ["-D", "-e", "-f", config])
