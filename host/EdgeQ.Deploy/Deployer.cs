@@ -30,7 +30,7 @@ public sealed class Deployer(DeployOptions options, IProgress<DeployEvent>? prog
             }
             catch (DeployException e)
             {
-                results.Add(new HostResult(target, DeployStatus.Failed, clock.Elapsed, e.Message));
+                results.Add(Finish(target, DeployStatus.Failed, clock, e.Message));
             }
         }
         return results;

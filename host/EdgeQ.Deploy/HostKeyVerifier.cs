@@ -9,8 +9,6 @@ namespace EdgeQ.Deploy;
 /// </summary>
 internal sealed class HostKeyVerifier(SshTarget target, KnownHosts knownHosts, bool acceptNew, Action<string> hostKeyAdded)
 {
-    private readonly Lock _gate = new();
-
     public DeployException? Rejection { get; private set; }
 
     /// <summary>
@@ -31,31 +29,28 @@ internal sealed class HostKeyVerifier(SshTarget target, KnownHosts knownHosts, b
 
     public void OnHostKeyReceived(object? sender, HostKeyEventArgs e)
     {
-        // The command and SFTP connections verify in parallel; one lock keeps a new key from being appended twice.
-        lock (_gate)
+        string keyType = KnownHosts.KeyType(e.HostKey);
+        string fingerprint = $"{keyType} SHA256:{e.FingerPrintSHA256}";
+        string hostField = KnownHosts.HostField(target.Host, target.Port);
+        switch (knownHosts.Check(target.Host, target.Port, e.HostKey))
         {
-            string fingerprint = $"{KnownHosts.KeyType(e.HostKey)} SHA256:{e.FingerPrintSHA256}";
-            string hostField = KnownHosts.HostField(target.Host, target.Port);
-            switch (knownHosts.Check(target.Host, target.Port, e.HostKey))
-            {
-                case HostKeyStatus.Trusted:
-                    e.CanTrust = true;
-                    return;
-                case HostKeyStatus.Unknown when acceptNew:
-                    knownHosts.Add(target.Host, target.Port, e.HostKey);
-                    hostKeyAdded($"added {hostField} {fingerprint} to {knownHosts.Path}");
-                    e.CanTrust = true;
-                    return;
-                case HostKeyStatus.Unknown:
-                    Refuse($"{target}: host key {fingerprint} is not in {knownHosts.Path}; check the fingerprint on the board (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and rerun with --accept-new-host-key", e);
-                    return;
-                case HostKeyStatus.Changed:
-                    Refuse($"{target}: HOST KEY CHANGED: the board presents {fingerprint}, {knownHosts.Path} lists a different key; if the board was reinstalled run ssh-keygen -R '{hostField}' -f {knownHosts.Path}, otherwise someone may be intercepting the connection", e);
-                    return;
-                case HostKeyStatus.Revoked:
-                    Refuse($"{target}: host key {fingerprint} is marked @revoked in {knownHosts.Path}", e);
-                    return;
-            }
+            case HostKeyStatus.Trusted:
+                e.CanTrust = true;
+                return;
+            case HostKeyStatus.Unknown when acceptNew:
+                knownHosts.Add(target.Host, target.Port, e.HostKey);
+                hostKeyAdded($"added {hostField} {fingerprint} to {knownHosts.Path}");
+                e.CanTrust = true;
+                return;
+            case HostKeyStatus.Unknown:
+                Refuse($"{target}: host key {fingerprint} is not in {knownHosts.Path}; compare it with ssh-keygen -lf {HostKeyFileOnBoard(keyType)} on the board and rerun with --accept-new-host-key", e);
+                return;
+            case HostKeyStatus.Changed:
+                Refuse($"{target}: HOST KEY CHANGED: the board presents {fingerprint}, {knownHosts.Path} lists a different key; if the board was reinstalled run ssh-keygen -R '{hostField}' -f {knownHosts.Path}, otherwise someone may be intercepting the connection", e);
+                return;
+            case HostKeyStatus.Revoked:
+                Refuse($"{target}: host key {fingerprint} is marked @revoked in {knownHosts.Path}", e);
+                return;
         }
     }
 
@@ -63,6 +58,13 @@ internal sealed class HostKeyVerifier(SshTarget target, KnownHosts knownHosts, b
     {
         Rejection = new DeployException(message);
         e.CanTrust = false;
+    }
+
+    /// <summary>Where OpenSSH keeps the public host key of a type (ssh-ed25519 -> ssh_host_ed25519_key.pub).</summary>
+    private static string HostKeyFileOnBoard(string keyType)
+    {
+        string name = keyType.StartsWith("ecdsa-") ? "ecdsa" : keyType.Replace("ssh-", "");
+        return $"/etc/ssh/ssh_host_{name}_key.pub";
     }
 
     /// <summary>RSA keys sign with rsa-sha2-256/512 but are stored as ssh-rsa.</summary>

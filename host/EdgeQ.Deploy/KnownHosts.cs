@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -131,10 +132,9 @@ public sealed class KnownHosts(string path)
     /// <summary>The key type is the first string of the wire format: uint32 length, then the name.</summary>
     internal static string KeyType(byte[] keyBlob)
     {
-        if (keyBlob.Length < 4) throw new DeployException("the server sent a malformed host key");
-        int length = (keyBlob[0] << 24) | (keyBlob[1] << 16) | (keyBlob[2] << 8) | keyBlob[3];
-        if (length <= 0 || length > keyBlob.Length - 4) throw new DeployException("the server sent a malformed host key");
-        return Encoding.ASCII.GetString(keyBlob, 4, length);
+        uint length = keyBlob.Length >= 4 ? BinaryPrimitives.ReadUInt32BigEndian(keyBlob) : 0;
+        if (length == 0 || length > keyBlob.Length - 4) throw new DeployException("the server sent a malformed host key");
+        return Encoding.ASCII.GetString(keyBlob, 4, (int)length);
     }
 
     private static int LastByte(string path)

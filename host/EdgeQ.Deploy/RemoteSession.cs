@@ -40,10 +40,12 @@ internal sealed class RemoteSession : IDisposable
             await files.ConnectAsync(ct);
             return session;
         }
-        catch (Exception e) when (verifier.Rejection is not null || IsRemoteFailure(e))
+        catch (Exception e)
         {
             session.Dispose();
-            throw verifier.Rejection ?? Translate(e, target, ConnectingStep);
+            if (verifier.Rejection is not null) throw verifier.Rejection;
+            if (IsRemoteFailure(e)) throw Translate(e, target, ConnectingStep);
+            throw;
         }
     }
 
