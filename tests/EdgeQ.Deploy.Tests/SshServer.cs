@@ -34,8 +34,9 @@ public sealed class SshServer : IDisposable
         Tool.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "edgeq-test-user", "-f", UserKey);
         File.Copy(UserKey + ".pub", Path.Combine(Root, "authorized_keys"));
         Directory.CreateDirectory(FakeBin);
-        // sshd refuses to start without its privilege separation folder, which only the service package's unit creates.
-        Directory.CreateDirectory("/run/sshd");
+        // Run as root, sshd refuses to start without its privilege separation folder, which only the package's
+        // service unit creates (and there is no systemd here).
+        if (Environment.IsPrivilegedProcess) Directory.CreateDirectory("/run/sshd");
 
         Port = FreePort();
         string config = Path.Combine(Root, "sshd_config");
