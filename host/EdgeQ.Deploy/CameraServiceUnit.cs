@@ -8,20 +8,17 @@ internal static class CameraServiceUnit
         var board = request.Board;
         bool systemUnit = request.ServiceUser is not null;
         string directory = WorkingDirectory(request);
-        // A user unit runs under the login user already; a system unit must name the user, and gets the camera and
-        // GPIO groups explicitly because system services do not inherit a login session's groups.
-        string identity = systemUnit
-            ? $"User={request.ServiceUser}\nSupplementaryGroups=video gpio\n"
-            : "";
+        // A user unit runs as its owner; a system unit names the user (systemd then applies that user's groups, so
+        // membership of video and gpio is what grants the camera and the pins).
+        string identity = systemUnit ? $"User={request.ServiceUser}\n" : "";
         string wantedBy = systemUnit ? "multi-user.target" : "default.target";
         return $"""
             [Unit]
             Description=EdgeQ camera inference ({board.Id})
-            After=network-online.target
 
             [Service]
             {identity}WorkingDirectory={directory}
-            ExecStart={directory}/{BundleFiles.Executable} camera {BundleFiles.Model} --device {board.CameraDevice}
+            ExecStart={ExecStart(request)}
             # A crash or a camera error restarts the loop; the pause keeps a broken camera from spinning the CPU.
             Restart=on-failure
             RestartSec=3
@@ -31,6 +28,10 @@ internal static class CameraServiceUnit
 
             """;
     }
+
+    /// <summary>The camera command the unit runs; the README shows it again for drop-ins that add options.</summary>
+    public static string ExecStart(BundleRequest request) =>
+        $"{WorkingDirectory(request)}/{BundleFiles.Executable} camera {BundleFiles.Model} --device {request.Board.CameraDevice}";
 
     private static string WorkingDirectory(BundleRequest request)
     {

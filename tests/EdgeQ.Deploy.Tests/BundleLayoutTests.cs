@@ -55,6 +55,7 @@ public sealed class BundleLayoutTests : IDisposable
         Assert.Contains("glibc 2.34", readme);
         Assert.Contains("Raspberry Pi OS Bullseye and JetPack 4/5", readme);
         Assert.Contains("systemctl --user enable --now edgeq-camera.service", readme);
+        Assert.Contains("ExecStart=%h/edgeq/edgeq-run camera model.eqm --device /dev/video0 --gpio 17", readme);
         Assert.Contains("linux-arm64", readme);
         Assert.Contains("gpiochip4", readme);
     }
