@@ -44,8 +44,9 @@ public sealed class BundleOptions
         var target = PublishTarget.Resolve(parse.GetValue(Board)!);
         var progress = parse.InvocationConfiguration.Error;
         string runtime = new DeviceRuntimeProvider(env, progress).Provide(target);
-        progress.WriteLine($"copying edgeq-run{(parse.GetValue(Model) is { } m ? $" and {m.Name}" : "")} into the bundle");
-        return AsUsageError(() => BundleLayout.Create(new BundleRequest(target.Board, runtime, parse.GetValue(Model)?.FullName, outputDirectory)
+        var model = parse.GetValue(Model);
+        progress.WriteLine(model is null ? "copying edgeq-run into the bundle" : $"copying edgeq-run and {model.Name} into the bundle");
+        return AsUsageError(() => BundleLayout.Create(new BundleRequest(target.Board, runtime, model?.FullName, outputDirectory)
         {
             ServiceUser = parse.GetValue(ServiceUser),
             InstallDirectory = parse.GetValue(RemoteDirectory)!,
