@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using EdgeQ.Cli.Commands;
+using EdgeQ.Cli.Publishing;
 using EdgeQ.CommandLine;
 
 namespace EdgeQ.Cli;
@@ -32,6 +33,8 @@ public static class CliApp
             VerboseOption,
             BoardsCommand.Create(),
             InspectCommand.Create(),
+            PublishCommand.Create(PublishEnvironment.Current),
+            DeployCommand.Create(PublishEnvironment.Current),
         };
         // With no command, show the help instead of an error.
         root.SetAction(parse =>
