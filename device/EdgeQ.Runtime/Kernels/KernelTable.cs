@@ -2,9 +2,9 @@ namespace EdgeQ.Runtime.Kernels;
 
 /// <summary>The kernels one CPU runs, chosen once (at model load) from its instruction sets, or forced to a
 /// variant for tests and <c>--kernels</c>. Operators call through these pointers and never branch on the ISA.
-/// A family without its own code for the requested variant uses the best one below it (e.g. depthwise on
+/// A family without its own code for the requested variant uses the best one below it (depthwise on
 /// <see cref="KernelVariant.NeonDot"/> runs the <see cref="KernelVariant.Neon"/> kernel: SDOT does not help there);
-/// <c>...Variant</c> properties say which one each family runs.</summary>
+/// the <c>...Variant</c> properties say which code each family runs.</summary>
 public sealed unsafe class KernelTable
 {
     private KernelTable(KernelVariant variant)
@@ -13,7 +13,7 @@ public sealed unsafe class KernelTable
         switch (variant)
         {
             case KernelVariant.Reference:
-                SetGemm<Gemm4x16c1Vector128>(KernelVariant.Reference, Gemm1x1Reference.Tile, &Gemm1x1Reference.Run);
+                SetGemm(KernelVariant.Reference, Gemm1x1Reference.Tile, &Gemm1x1Reference.Run);
                 break;
             case KernelVariant.Vector128:
                 SetGemm<Gemm4x16c1Vector128>(KernelVariant.Vector128);
@@ -30,6 +30,15 @@ public sealed unsafe class KernelTable
             default:
                 throw new ArgumentOutOfRangeException(nameof(variant), variant, null);
         }
+
+        // Families whose vector code is portable Vector128 plus, where it pays, one ARM64 form.
+        bool arm = variant is KernelVariant.Neon or KernelVariant.NeonDot;
+        VectorFamiliesVariant = variant == KernelVariant.Reference ? KernelVariant.Reference : KernelVariant.Vector128;
+        bool vector = VectorFamiliesVariant == KernelVariant.Vector128;
+
+        DepthwiseVariant = arm ? KernelVariant.Neon : VectorFamiliesVariant;
+        Depthwise = arm ? &DepthwiseDriver.Run<DepthwiseC16Neon>
+            : vector ? &DepthwiseDriver.Run<DepthwiseC16Vector128> : &DepthwiseReference.Run;
     }
 
     /// <summary>The table for this CPU's best variant.</summary>
@@ -43,17 +52,24 @@ public sealed unsafe class KernelTable
         return variant == Best.Variant ? Best : new KernelTable(variant);
     }
 
+    /// <summary>The variant this table was built for.</summary>
     public KernelVariant Variant { get; }
 
     public GemmTile GemmTile { get; private set; }
     public KernelVariant GemmVariant { get; private set; }
     internal delegate*<ref sbyte, nint, nint, PackedGemm, ref sbyte, nint, void> Gemm { get; private set; }
 
-    private void SetGemm<TKernel>(KernelVariant variant) where TKernel : struct, IGemmMicrokernel
-        => SetGemm<TKernel>(variant, TKernel.Tile, &GemmDriver.Run<TKernel>);
+    public KernelVariant DepthwiseVariant { get; }
+    internal delegate*<PackedDepthwise, sbyte*, Nhwc, sbyte*, void> Depthwise { get; }
 
-    private void SetGemm<TKernel>(KernelVariant variant, GemmTile tile,
-        delegate*<ref sbyte, nint, nint, PackedGemm, ref sbyte, nint, void> kernel) where TKernel : struct, IGemmMicrokernel
+    /// <summary>Variant of pooling, elementwise, requantize and bilinear resize: Vector128 unless the table is the
+    /// reference one.</summary>
+    public KernelVariant VectorFamiliesVariant { get; }
+
+    private void SetGemm<TKernel>(KernelVariant variant) where TKernel : struct, IGemmMicrokernel
+        => SetGemm(variant, TKernel.Tile, &GemmDriver.Run<TKernel>);
+
+    private void SetGemm(KernelVariant variant, GemmTile tile, delegate*<ref sbyte, nint, nint, PackedGemm, ref sbyte, nint, void> kernel)
     {
         GemmVariant = variant;
         GemmTile = tile;

@@ -1,0 +1,42 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace EdgeQ.Runtime.Kernels;
+
+/// <summary>Indirection for sliding-window kernels (depthwise conv, pooling): the input pixel under each tap.</summary>
+internal static unsafe class Window
+{
+    /// <summary>Writes the address of the input pixel under each tap of output pixel (n, oy, ox), in kernel order;
+    /// a tap in the padding gets <paramref name="padding"/>, or is left out when that is null. Returns the number
+    /// of addresses written.</summary>
+    public static int Taps(in ConvGeometry g, sbyte* input, Nhwc s, int n, int oy, int ox, sbyte* padding, sbyte** taps)
+    {
+        int written = 0;
+        for (int ky = 0; ky < g.KernelH; ky++)
+        {
+            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+            for (int kx = 0; kx < g.KernelW; kx++)
+            {
+                int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                if ((uint)iy < (uint)s.H && (uint)ix < (uint)s.W)
+                    taps[written++] = input + (((nint)n * s.H + iy) * s.W + ix) * s.C;
+                else if (padding != null)
+                    taps[written++] = padding;
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Loads the 16 channels at <paramref name="p"/>, or the first <paramref name="count"/> of them
+    /// (zero-filled) at a channel tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> LoadChannels(sbyte* p, nuint count)
+        => count == 16 ? Vector128.Load(p) : VectorIO.LoadPartial(ref *p, count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreChannels(Vector128<sbyte> v, sbyte* p, nuint count)
+    {
+        if (count == 16) v.Store(p);
+        else VectorIO.StorePartial(v, ref *p, count);
+    }
+}
