@@ -45,6 +45,17 @@ public static class KernelFamilies
         new("dwconv 5x5 s1", k => k.DepthwiseVariant, r => DepthwiseCase.Generate(r, 5, 1)),
         new("dwconv 5x5 s2", k => k.DepthwiseVariant, r => DepthwiseCase.Generate(r, 5, 2)),
         new("dwconv KxK", k => k.DepthwiseVariant, r => DepthwiseCase.Generate(r, 0, 0)),
+        new("maxpool", k => k.VectorFamiliesVariant, r => PoolCase.Generate(r, average: false, global: false)),
+        new("avgpool", k => k.VectorFamiliesVariant, r => PoolCase.Generate(r, average: true, global: false)),
+        new("global avgpool", k => k.VectorFamiliesVariant, r => PoolCase.Generate(r, average: true, global: true)),
+        new("add", k => k.VectorFamiliesVariant, r => BinaryCase.Generate(r, multiply: false)),
+        new("mul", k => k.VectorFamiliesVariant, r => BinaryCase.Generate(r, multiply: true)),
+        new("requantize", k => k.VectorFamiliesVariant, RequantizeCase.Generate),
+        new("concat", k => k.VectorFamiliesVariant, ConcatCase.Generate),
+        new("pad", _ => KernelVariant.Reference, PadCase.Generate),
+        new("resize nearest", _ => KernelVariant.Reference, r => ResizeCase.Generate(r, bilinear: false)),
+        new("resize bilinear", k => k.VectorFamiliesVariant, r => ResizeCase.Generate(r, bilinear: true)),
+        new("lut", k => k.LutVariant, LutCase.Generate),
     ];
 
     internal static OutputQuant Output(CaseRandom r)
@@ -259,4 +270,299 @@ internal sealed class DepthwiseCase : KernelCase
 
     public override string ToString()
         => $"dwconv in={_input} {_geometry} {KernelFamilies.Quant(_inputZeroPoint, _multipliers, _output)}";
+}
+
+internal sealed class PoolCase : KernelCase
+{
+    private Nhwc _input;
+    private sbyte[] _x = [];
+    private PoolingParams _pool = PoolingParams.Max(new ConvGeometry(1, 1));
+    private double _inputScale, _outputScale;
+
+    public static PoolCase Generate(CaseRandom r, bool average, bool global)
+    {
+        ConvGeometry g = ConvCase.RandomWindow(r, r.Int(1, 5), r.Int(1, 3), r.Chance(15) ? 2 : 1);
+        var c = new PoolCase
+        {
+            _input = new Nhwc(r.Int(1, 2), ConvCase.FitSize(r, g.KernelH, g.DilationH, g.PadTop + g.PadBottom),
+                ConvCase.FitSize(r, g.KernelW, g.DilationW, g.PadLeft + g.PadRight), KernelFamilies.Channels(r)),
+            _inputScale = r.LogUniform(1e-3, 1),
+        };
+        c._outputScale = c._inputScale * ScaleRatio(r);
+        c._x = r.Bytes(c._input.Length);
+        OutputQuant output = KernelFamilies.Output(r);
+        int inputZeroPoint = r.ZeroPoint();
+        c._pool = !average ? PoolingParams.Max(g)
+            : global ? PoolingParams.GlobalAverage(c._input, c._inputScale, inputZeroPoint, c._outputScale, output)
+            : PoolingParams.Average(g, c._inputScale, inputZeroPoint, c._outputScale, output);
+        return c;
+    }
+
+    private Nhwc OutputShape => _pool.Geometry.OutputShape(_input, _input.C);
+
+    /// <summary>Output scale over input scale: mostly near 1, sometimes far off (saturation, collapse to the zero point).</summary>
+    internal static double ScaleRatio(CaseRandom r) => r.Chance(10) ? r.LogUniform(1e-3, 1e3) : r.LogUniform(0.3, 3);
+
+    public override sbyte[] Run(KernelTable kernels)
+    {
+        var y = new sbyte[OutputShape.Length];
+        if (_pool.IsAverage) Pooling.AveragePool(kernels, _pool, _x, _input, y);
+        else Pooling.MaxPool(kernels, _pool, _x, _input, y);
+        return y;
+    }
+
+    public override sbyte[] RunOracle()
+    {
+        ConvGeometry g = _pool.Geometry;
+        Nhwc os = OutputShape;
+        var y = new sbyte[os.Length];
+        for (int n = 0; n < os.N; n++)
+        for (int oy = 0; oy < os.H; oy++)
+        for (int ox = 0; ox < os.W; ox++)
+        for (int ch = 0; ch < os.C; ch++)
+        {
+            int count = 0, sum = 0, max = sbyte.MinValue;
+            for (int ky = 0; ky < g.KernelH; ky++)
+            for (int kx = 0; kx < g.KernelW; kx++)
+            {
+                int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH, ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                if (iy < 0 || iy >= _input.H || ix < 0 || ix >= _input.W) continue;
+                int v = _x[((n * _input.H + iy) * _input.W + ix) * _input.C + ch];
+                count++;
+                sum += v - _pool.InputZeroPoint;
+                max = Math.Max(max, v);
+            }
+            float m = count == 0 ? 0 : (float)(_inputScale / (_outputScale * count));
+            y[((n * os.H + oy) * os.W + ox) * os.C + ch] = _pool.IsAverage ? Requantization.FromAccumulator(sum, m, _pool.Output) : (sbyte)max;
+        }
+        return y;
+    }
+
+    public override string ToString()
+        => $"{(_pool.IsAverage ? "avg" : "max")}pool in={_input} {_pool.Geometry} xzp={_pool.InputZeroPoint} scales {_inputScale:G4}->{_outputScale:G4} out(zp={_pool.Output.ZeroPoint} [{_pool.Output.QMin},{_pool.Output.QMax}])";
+}
+
+internal sealed class BinaryCase : KernelCase
+{
+    private bool _multiply;
+    private Nhwc _aShape, _bShape;
+    private sbyte[] _a = [], _b = [];
+    private BinaryQuant _quant;
+
+    public static BinaryCase Generate(CaseRandom r, bool multiply)
+    {
+        var full = new Nhwc(r.Int(1, 2), r.Int(1, 6), r.Int(1, 6), KernelFamilies.Channels(r));
+        Nhwc Broadcast() => r.Int(0, 5) switch
+        {
+            0 => full with { H = 1, W = 1 },          // SE block: [N,1,1,C]
+            1 => new Nhwc(1, 1, 1, 1),                 // scalar
+            2 => new Nhwc(1, 1, 1, full.C),            // per channel
+            3 => full with { C = 1 },                  // per pixel
+            _ => full,
+        };
+        var c = new BinaryCase { _multiply = multiply, _aShape = Broadcast(), _bShape = Broadcast() };
+        if (r.Chance(50)) (c._aShape, c._bShape) = (c._bShape, c._aShape);
+        c._a = r.Bytes(c._aShape.Length);
+        c._b = r.Bytes(c._bShape.Length);
+        double sa = r.LogUniform(1e-3, 1), sb = r.LogUniform(1e-3, 1);
+        double so = multiply ? sa * sb * r.LogUniform(30, 1000) : Math.Max(sa, sb) * PoolCase.ScaleRatio(r);
+        int za = r.ZeroPoint(), zb = r.ZeroPoint();
+        OutputQuant output = KernelFamilies.Output(r);
+        c._quant = multiply ? BinaryQuant.Mul(sa, za, sb, zb, so, output) : BinaryQuant.Add(sa, za, sb, zb, so, output);
+        return c;
+    }
+
+    private Nhwc OutputShape => Elementwise.BroadcastShape(_aShape, _bShape);
+
+    public override sbyte[] Run(KernelTable kernels)
+    {
+        var y = new sbyte[OutputShape.Length];
+        if (_multiply) Elementwise.Mul(kernels, _a, _aShape, _b, _bShape, _quant, y);
+        else Elementwise.Add(kernels, _a, _aShape, _b, _bShape, _quant, y);
+        return y;
+    }
+
+    public override sbyte[] RunOracle()
+    {
+        Nhwc os = OutputShape;
+        var y = new sbyte[os.Length];
+        static int At(Nhwc s, int n, int h, int w, int c)
+            => ((Math.Min(n, s.N - 1) * s.H + Math.Min(h, s.H - 1)) * s.W + Math.Min(w, s.W - 1)) * s.C + Math.Min(c, s.C - 1);
+        int i = 0;
+        for (int n = 0; n < os.N; n++)
+        for (int h = 0; h < os.H; h++)
+        for (int w = 0; w < os.W; w++)
+        for (int ch = 0; ch < os.C; ch++)
+        {
+            float a = _a[At(_aShape, n, h, w, ch)] - _quant.ZeroPointA, b = _b[At(_bShape, n, h, w, ch)] - _quant.ZeroPointB;
+            float v = _multiply ? a * b * _quant.MultiplierA : a * _quant.MultiplierA + b * _quant.MultiplierB;
+            y[i++] = Requantization.FromFloat(v, _quant.Output);
+        }
+        return y;
+    }
+
+    public override string ToString()
+        => $"{(_multiply ? "mul" : "add")} a={_aShape} b={_bShape} za={_quant.ZeroPointA} zb={_quant.ZeroPointB} m={_quant.MultiplierA:G4},{_quant.MultiplierB:G4} out(zp={_quant.Output.ZeroPoint} [{_quant.Output.QMin},{_quant.Output.QMax}])";
+}
+
+internal sealed class RequantizeCase : KernelCase
+{
+    private sbyte[] _x = [];
+    private RequantizeParams _quant;
+
+    public static RequantizeCase Generate(CaseRandom r)
+        => new() { _x = r.Bytes(r.Int(1, 300)), _quant = RandomParams(r) };
+
+    internal static RequantizeParams RandomParams(CaseRandom r)
+    {
+        double inputScale = r.LogUniform(1e-3, 1);
+        return new(inputScale, r.ZeroPoint(), inputScale * PoolCase.ScaleRatio(r), KernelFamilies.Output(r));
+    }
+
+    public override sbyte[] Run(KernelTable kernels)
+    {
+        var y = new sbyte[_x.Length];
+        RequantizeTensor.Run(kernels, _x, _quant, y);
+        return y;
+    }
+
+    public override sbyte[] RunOracle()
+        => _x.Select(v => Requantization.FromFloat((v - _quant.InputZeroPoint) * _quant.Multiplier, _quant.Output)).ToArray();
+
+    public override string ToString() => $"requantize n={_x.Length} zp={_quant.InputZeroPoint} m={_quant.Multiplier:G4} out(zp={_quant.Output.ZeroPoint})";
+}
+
+internal sealed class ConcatCase : KernelCase
+{
+    private int _pixels;
+    private ConcatInput[] _inputs = [];
+
+    public static ConcatCase Generate(CaseRandom r)
+    {
+        int pixels = r.Int(1, 20);
+        var inputs = new ConcatInput[r.Int(1, 4)];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            int channels = KernelFamilies.Channels(r, 40);
+            inputs[i] = new ConcatInput(r.Bytes(pixels * channels), channels, r.Chance(40) ? RequantizeCase.RandomParams(r) : null);
+        }
+        return new ConcatCase { _pixels = pixels, _inputs = inputs };
+    }
+
+    public override sbyte[] Run(KernelTable kernels)
+    {
+        var y = new sbyte[_pixels * _inputs.Sum(i => i.Channels)];
+        Concat.Channels(kernels, _inputs, _pixels, y);
+        return y;
+    }
+
+    public override sbyte[] RunOracle()
+    {
+        var y = new List<sbyte>();
+        for (int p = 0; p < _pixels; p++)
+        foreach (ConcatInput input in _inputs)
+        foreach (sbyte v in input.Data.Span.Slice(p * input.Channels, input.Channels))
+            y.Add(input.Requantize is { } q ? Requantization.FromFloat((v - q.InputZeroPoint) * q.Multiplier, q.Output) : v);
+        return y.ToArray();
+    }
+
+    public override string ToString()
+        => $"concat pixels={_pixels} inputs=[{string.Join(", ", _inputs.Select(i => i.Channels + (i.Requantize is null ? "" : " requantized")))}]";
+}
+
+internal sealed class PadCase : KernelCase
+{
+    private Nhwc _input, _before, _after;
+    private sbyte[] _x = [];
+    private sbyte _value;
+
+    public static PadCase Generate(CaseRandom r)
+    {
+        Nhwc Pads() => new(r.Chance(10) ? 1 : 0, r.Int(0, 3), r.Int(0, 3), r.Chance(20) ? r.Int(1, 5) : 0);
+        var c = new PadCase { _input = new Nhwc(r.Int(1, 2), r.Int(1, 7), r.Int(1, 7), KernelFamilies.Channels(r, 40)), _before = Pads(), _after = Pads(), _value = (sbyte)r.ZeroPoint() };
+        c._x = r.Bytes(c._input.Length);
+        return c;
+    }
+
+    private Nhwc OutputShape => new(_input.N + _before.N + _after.N, _input.H + _before.H + _after.H, _input.W + _before.W + _after.W, _input.C + _before.C + _after.C);
+
+    public override sbyte[] Run(KernelTable kernels)
+    {
+        var y = new sbyte[OutputShape.Length];
+        Pad.Run(_x, _input, _before, _after, _value, y);
+        return y;
+    }
+
+    public override sbyte[] RunOracle()
+    {
+        Nhwc os = OutputShape;
+        var y = new sbyte[os.Length];
+        int i = 0;
+        for (int n = 0; n < os.N; n++)
+        for (int h = 0; h < os.H; h++)
+        for (int w = 0; w < os.W; w++)
+        for (int ch = 0; ch < os.C; ch++)
+        {
+            int sn = n - _before.N, sh = h - _before.H, sw = w - _before.W, sc = ch - _before.C;
+            bool inside = sn >= 0 && sn < _input.N && sh >= 0 && sh < _input.H && sw >= 0 && sw < _input.W && sc >= 0 && sc < _input.C;
+            y[i++] = inside ? _x[((sn * _input.H + sh) * _input.W + sw) * _input.C + sc] : _value;
+        }
+        return y;
+    }
+
+    public override string ToString() => $"pad in={_input} before={_before} after={_after} value={_value}";
+}
+
+internal sealed class ResizeCase : KernelCase
+{
+    private Nhwc _input;
+    private int _outputH, _outputW;
+    private CoordinateTransform _mode;
+    private NearestRounding _rounding;
+    private RequantizeParams? _quant;
+    private sbyte[] _x = [];
+
+    public static ResizeCase Generate(CaseRandom r, bool bilinear)
+    {
+        var c = new ResizeCase
+        {
+            _input = new Nhwc(r.Int(1, 2), r.Int(1, 9), r.Int(1, 9), KernelFamilies.Channels(r)),
+            _outputH = r.Int(1, 20), _outputW = r.Int(1, 20),
+            _mode = r.Pick(CoordinateTransform.HalfPixel, CoordinateTransform.PytorchHalfPixel, CoordinateTransform.AlignCorners, CoordinateTransform.Asymmetric),
+            _rounding = r.Pick(NearestRounding.RoundPreferFloor, NearestRounding.RoundPreferCeil, NearestRounding.Floor, NearestRounding.Ceil),
+            _quant = bilinear ? RequantizeCase.RandomParams(r) : null,
+        };
+        if (r.Chance(30)) (c._outputH, c._outputW) = (c._input.H * 2, c._input.W * 2);
+        c._x = r.Bytes(c._input.Length);
+        return c;
+    }
+
+    public override sbyte[] Run(KernelTable kernels)
+    {
+        var y = new sbyte[_input.N * _outputH * _outputW * _input.C];
+        if (_quant is { } q) new ResizeBilinear(_input, _outputH, _outputW, _mode, q).Run(kernels, _x, y);
+        else new ResizeNearest(_input, _outputH, _outputW, _mode, _rounding).Run(_x, y);
+        return y;
+    }
+
+    public override string ToString()
+        => $"resize {(_quant is null ? "nearest " + _rounding : "bilinear")} {_input} -> {_outputH}x{_outputW} {_mode}";
+}
+
+internal sealed class LutCase : KernelCase
+{
+    private sbyte[] _table = [], _x = [];
+
+    public static LutCase Generate(CaseRandom r) => new() { _table = r.Bytes(Lut.TableSize), _x = r.Bytes(r.Int(1, 300)) };
+
+    public override sbyte[] Run(KernelTable kernels)
+    {
+        var y = new sbyte[_x.Length];
+        Lut.Run(kernels, _table, _x, y);
+        return y;
+    }
+
+    public override sbyte[] RunOracle() => _x.Select(v => _table[v + 128]).ToArray();
+
+    public override string ToString() => $"lut n={_x.Length}";
 }

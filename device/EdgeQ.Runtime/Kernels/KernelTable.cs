@@ -39,6 +39,16 @@ public sealed unsafe class KernelTable
         DepthwiseVariant = arm ? KernelVariant.Neon : VectorFamiliesVariant;
         Depthwise = arm ? &DepthwiseDriver.Run<DepthwiseC16Neon>
             : vector ? &DepthwiseDriver.Run<DepthwiseC16Vector128> : &DepthwiseReference.Run;
+
+        MaxPool = vector ? &PoolingDriver.Run<MaxPoolC16Vector128> : &PoolingDriver.Run<MaxPoolReference>;
+        AveragePool = vector ? &PoolingDriver.Run<AveragePoolC16Vector128> : &PoolingDriver.Run<AveragePoolReference>;
+        Add = vector ? &BinaryVector128<AddOp>.Run : &BinaryReference<AddOp>.Run;
+        Mul = vector ? &BinaryVector128<MulOp>.Run : &BinaryReference<MulOp>.Run;
+        Requantize = vector ? &RequantizeVector128.Run : &RequantizeReference.Run;
+        ResizeBilinear = vector ? &BilinearDriver.Run<BilinearC16Vector128> : &BilinearDriver.Run<BilinearReference>;
+
+        LutVariant = arm ? KernelVariant.Neon : KernelVariant.Reference;
+        Lut = arm ? &LutC16Neon.Run : &LutReference.Run;
     }
 
     /// <summary>The table for this CPU's best variant.</summary>
@@ -65,6 +75,16 @@ public sealed unsafe class KernelTable
     /// <summary>Variant of pooling, elementwise, requantize and bilinear resize: Vector128 unless the table is the
     /// reference one.</summary>
     public KernelVariant VectorFamiliesVariant { get; }
+    internal delegate*<PoolingParams, sbyte*, Nhwc, sbyte*, void> MaxPool { get; }
+    internal delegate*<PoolingParams, sbyte*, Nhwc, sbyte*, void> AveragePool { get; }
+    internal delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> Add { get; }
+    internal delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> Mul { get; }
+    internal delegate*<ref sbyte, ref sbyte, nint, in RequantizeParams, void> Requantize { get; }
+    internal delegate*<ResizeBilinear, sbyte*, sbyte*, void> ResizeBilinear { get; }
+
+    /// <summary>Lookup tables: NEON TBL/TBX on ARM64, scalar elsewhere (x86 has no 256-byte table lookup).</summary>
+    public KernelVariant LutVariant { get; }
+    internal delegate*<ref sbyte, ref sbyte, ref sbyte, nint, void> Lut { get; }
 
     private void SetGemm<TKernel>(KernelVariant variant) where TKernel : struct, IGemmMicrokernel
         => SetGemm(variant, TKernel.Tile, &GemmDriver.Run<TKernel>);

@@ -68,6 +68,13 @@ public static class Requantization
                   FromAccumulator(a2, Vector128.LoadUnsafe(ref multipliers, 8), q),
                   FromAccumulator(a3, Vector128.LoadUnsafe(ref multipliers, 12), q));
 
+    /// <summary>16 accumulators sharing one multiplier to 16 int8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
+        Vector128<int> a3, Vector128<float> multiplier, in OutputQuant q)
+        => Narrow(FromAccumulator(a0, multiplier, q), FromAccumulator(a1, multiplier, q),
+                  FromAccumulator(a2, multiplier, q), FromAccumulator(a3, multiplier, q));
+
     /// <summary>dst[i] = requantize(acc[i] * m[i]) for i &lt; count, one element at a time.</summary>
     public static void RowScalar(ref int acc, ref float multipliers, ref sbyte dst, nuint count, in OutputQuant q)
     {
