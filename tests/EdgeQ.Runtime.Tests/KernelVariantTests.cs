@@ -47,6 +47,31 @@ public class KernelVariantTests
         }
     }
 
+    public static TheoryData<string> Variants() => new(KernelVariants.Supported.Select(v => v.Name()));
+
+    /// <summary>Every K and N tail from 1 to 67 and every row tail from 1 to 9, like TensorPrimitives' length sweeps.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Gemm_handles_every_K_N_and_row_tail(string variantName)
+    {
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable reference = KernelTable.Create(KernelVariant.Reference), table = KernelTable.Create(variant);
+        var r = new CaseRandom(99);
+        for (int k = 1; k <= 67; k++)
+        for (int n = 1; n <= 67; n++)
+        {
+            int rows = r.Int(1, 9), zp = r.ZeroPoint();
+            sbyte[] a = r.Bytes(rows * k), w = r.Bytes(n * k, -127, 127);
+            int[] bias = Enumerable.Range(0, n).Select(_ => r.Int(-5000, 5000)).ToArray();
+            float[] m = [(float)(0.02 / Math.Sqrt(k) * r.LogUniform(0.1, 10))];
+            var q = new OutputQuant(r.ZeroPoint());
+            sbyte[] expected = new sbyte[rows * n], actual = new sbyte[rows * n];
+            Gemm.Run(reference, a, k, rows, Gemm.Pack(w, n, k, bias, zp, m, q, reference.GemmTile), expected, n);
+            Gemm.Run(table, a, k, rows, Gemm.Pack(w, n, k, bias, zp, m, q, table.GemmTile), actual, n);
+            AssertBytes.Equal(expected, actual, $"K={k} N={n} rows={rows}");
+        }
+    }
+
     [Fact]
     public void Cases_are_reproducible_and_distinct()
     {
