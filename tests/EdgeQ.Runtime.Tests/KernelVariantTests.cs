@@ -72,6 +72,23 @@ public class KernelVariantTests
         }
     }
 
+    /// <summary>Threads split a layer into slices of output pixels: the bytes must not depend on the split.</summary>
+    [Theory]
+    [MemberData(nameof(FamilyVariants))]
+    public void Output_does_not_depend_on_how_the_work_is_split(string familyName, string variantName)
+    {
+        KernelFamily family = KernelFamilies.All.Single(f => f.Name == familyName);
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable table = KernelTable.Create(variant);
+        for (int i = 0; i < 30; i++)
+        {
+            KernelCase c = family.Case(i);
+            sbyte[] whole = c.Run(table);
+            foreach (int parts in new[] { 2, 3, 7 })
+                AssertBytes.Equal(whole, c.Run(table, parts), $"case {i} in {parts} parts: {c}");
+        }
+    }
+
     [Fact]
     public void Cases_are_reproducible_and_distinct()
     {

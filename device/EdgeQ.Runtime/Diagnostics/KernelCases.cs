@@ -6,7 +6,21 @@ namespace EdgeQ.Runtime.Diagnostics;
 public abstract class KernelCase
 {
     /// <summary>Output bytes of this case computed by <paramref name="kernels"/>.</summary>
-    public abstract sbyte[] Run(KernelTable kernels);
+    public sbyte[] Run(KernelTable kernels) => Run(kernels, 1);
+
+    /// <summary>Output bytes computed in <paramref name="parts"/> slices of output pixels, one call per slice, as
+    /// threads would split the work (families that cannot be split ignore <paramref name="parts"/>).</summary>
+    public abstract sbyte[] Run(KernelTable kernels, int parts);
+
+    /// <summary>Splits <paramref name="total"/> pixels into <paramref name="parts"/> contiguous slices.</summary>
+    protected static IEnumerable<(int First, int Count)> Slices(int total, int parts)
+    {
+        for (int i = 0; i < parts; i++)
+        {
+            int first = (int)((long)total * i / parts), end = (int)((long)total * (i + 1) / parts);
+            yield return (first, end - first);
+        }
+    }
 
     /// <summary>Output of an independent oracle (direct spec arithmetic on unpacked data), or null when the
     /// reference table's kernel is itself the plainest form.</summary>
@@ -131,7 +145,7 @@ internal sealed class GemmCase : KernelCase
         return c;
     }
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         PackedGemm packed = Gemm.Pack(_weights, _n, _k, _bias, _inputZeroPoint, _multipliers, _output, kernels.GemmTile);
         var c = new sbyte[(_rows - 1) * _ldc + _n];
@@ -202,11 +216,13 @@ internal sealed class ConvCase : KernelCase
     internal static int FitSize(CaseRandom r, int kernel, int dilation, int pads)
         => Math.Max(r.Chance(20) ? 1 : r.Int(1, 16), dilation * (kernel - 1) + 1 - pads);
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         PackedConv conv = Conv.Pack(kernels, _weights, _outputChannels, _input.C, _groups, _geometry, _bias, _inputZeroPoint, _multipliers, _output);
-        var y = new sbyte[_geometry.OutputShape(_input, _outputChannels).Length];
-        Conv.Run(kernels, conv, _x, _input, y, new sbyte[Conv.ScratchBytes(conv)]);
+        Nhwc os = _geometry.OutputShape(_input, _outputChannels);
+        var y = new sbyte[os.Length];
+        foreach ((int first, int count) in Slices(os.Pixels, parts))
+            Conv.Run(kernels, conv, _x, _input, y, new sbyte[Conv.ScratchBytes(conv)], first, count);
         return y;
     }
 
@@ -252,11 +268,13 @@ internal sealed class DepthwiseCase : KernelCase
         return c;
     }
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         PackedDepthwise dw = Depthwise.Pack(_weights, _input.C, _geometry, _bias, _inputZeroPoint, _multipliers, _output);
-        var y = new sbyte[_geometry.OutputShape(_input, _input.C).Length];
-        Depthwise.Run(kernels, dw, _x, _input, y);
+        Nhwc os = _geometry.OutputShape(_input, _input.C);
+        var y = new sbyte[os.Length];
+        foreach ((int first, int count) in Slices(os.Pixels, parts))
+            Depthwise.Run(kernels, dw, _x, _input, y, first, count);
         return y;
     }
 
@@ -303,11 +321,14 @@ internal sealed class PoolCase : KernelCase
     /// <summary>Output scale over input scale: mostly near 1, sometimes far off (saturation, collapse to the zero point).</summary>
     internal static double ScaleRatio(CaseRandom r) => r.Chance(10) ? r.LogUniform(1e-3, 1e3) : r.LogUniform(0.3, 3);
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         var y = new sbyte[OutputShape.Length];
-        if (_pool.IsAverage) Pooling.AveragePool(kernels, _pool, _x, _input, y);
-        else Pooling.MaxPool(kernels, _pool, _x, _input, y);
+        foreach ((int first, int count) in Slices(OutputShape.Pixels, parts))
+        {
+            if (_pool.IsAverage) Pooling.AveragePool(kernels, _pool, _x, _input, y, first, count);
+            else Pooling.MaxPool(kernels, _pool, _x, _input, y, first, count);
+        }
         return y;
     }
 
@@ -374,11 +395,14 @@ internal sealed class BinaryCase : KernelCase
 
     private Nhwc OutputShape => Elementwise.BroadcastShape(_aShape, _bShape);
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         var y = new sbyte[OutputShape.Length];
-        if (_multiply) Elementwise.Mul(kernels, _a, _aShape, _b, _bShape, _quant, y);
-        else Elementwise.Add(kernels, _a, _aShape, _b, _bShape, _quant, y);
+        foreach ((int first, int count) in Slices(OutputShape.Pixels, parts))
+        {
+            if (_multiply) Elementwise.Mul(kernels, _a, _aShape, _b, _bShape, _quant, y, first, count);
+            else Elementwise.Add(kernels, _a, _aShape, _b, _bShape, _quant, y, first, count);
+        }
         return y;
     }
 
@@ -419,7 +443,7 @@ internal sealed class RequantizeCase : KernelCase
         return new(inputScale, r.ZeroPoint(), inputScale * PoolCase.ScaleRatio(r), KernelFamilies.Output(r));
     }
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         var y = new sbyte[_x.Length];
         RequantizeTensor.Run(kernels, _x, _quant, y);
@@ -449,7 +473,7 @@ internal sealed class ConcatCase : KernelCase
         return new ConcatCase { _pixels = pixels, _inputs = inputs };
     }
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         var y = new sbyte[_pixels * _inputs.Sum(i => i.Channels)];
         Concat.Channels(kernels, _inputs, _pixels, y);
@@ -486,7 +510,7 @@ internal sealed class PadCase : KernelCase
 
     private Nhwc OutputShape => new(_input.N + _before.N + _after.N, _input.H + _before.H + _after.H, _input.W + _before.W + _after.W, _input.C + _before.C + _after.C);
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         var y = new sbyte[OutputShape.Length];
         Pad.Run(_x, _input, _before, _after, _value, y);
@@ -537,11 +561,19 @@ internal sealed class ResizeCase : KernelCase
         return c;
     }
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         var y = new sbyte[_input.N * _outputH * _outputW * _input.C];
-        if (_quant is { } q) new ResizeBilinear(_input, _outputH, _outputW, _mode, q).Run(kernels, _x, y);
-        else new ResizeNearest(_input, _outputH, _outputW, _mode, _rounding).Run(_x, y);
+        if (_quant is { } q)
+        {
+            var resize = new ResizeBilinear(_input, _outputH, _outputW, _mode, q);
+            foreach ((int first, int count) in Slices(resize.Output.Pixels, parts))
+                resize.Run(kernels, _x, y, first, count);
+        }
+        else
+        {
+            new ResizeNearest(_input, _outputH, _outputW, _mode, _rounding).Run(_x, y);
+        }
         return y;
     }
 
@@ -555,7 +587,7 @@ internal sealed class LutCase : KernelCase
 
     public static LutCase Generate(CaseRandom r) => new() { _table = r.Bytes(Lut.TableSize), _x = r.Bytes(r.Int(1, 300)) };
 
-    public override sbyte[] Run(KernelTable kernels)
+    public override sbyte[] Run(KernelTable kernels, int parts)
     {
         var y = new sbyte[_x.Length];
         Lut.Run(kernels, _table, _x, y);

@@ -37,11 +37,11 @@ public sealed unsafe class KernelTable
         bool vector = VectorFamiliesVariant == KernelVariant.Vector128;
 
         DepthwiseVariant = arm ? KernelVariant.Neon : VectorFamiliesVariant;
-        Depthwise = arm ? &DepthwiseDriver.Run<DepthwiseC16Neon>
-            : vector ? &DepthwiseDriver.Run<DepthwiseC16Vector128> : &DepthwiseReference.Run;
+        Depthwise = arm ? &Window.Run<DepthwisePixel<DepthwiseC16Neon>, DepthwiseArgs>
+            : vector ? &Window.Run<DepthwisePixel<DepthwiseC16Vector128>, DepthwiseArgs> : &Window.Run<DepthwiseReference, DepthwiseArgs>;
 
-        MaxPool = vector ? &PoolingDriver.Run<MaxPoolC16Vector128> : &PoolingDriver.Run<MaxPoolReference>;
-        AveragePool = vector ? &PoolingDriver.Run<AveragePoolC16Vector128> : &PoolingDriver.Run<AveragePoolReference>;
+        MaxPool = vector ? &Window.Run<PoolingPixel<MaxPoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<MaxPoolReference>, PoolingArgs>;
+        AveragePool = vector ? &Window.Run<PoolingPixel<AveragePoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<AveragePoolReference>, PoolingArgs>;
         Add = vector ? &BinaryVector128<AddOp>.Run : &BinaryReference<AddOp>.Run;
         Mul = vector ? &BinaryVector128<MulOp>.Run : &BinaryReference<MulOp>.Run;
         Requantize = vector ? &RequantizeVector128.Run : &RequantizeReference.Run;
@@ -70,17 +70,17 @@ public sealed unsafe class KernelTable
     internal delegate*<ref sbyte, nint, nint, PackedGemm, ref sbyte, nint, void> Gemm { get; private set; }
 
     public KernelVariant DepthwiseVariant { get; }
-    internal delegate*<PackedDepthwise, sbyte*, Nhwc, sbyte*, void> Depthwise { get; }
+    internal delegate*<in WindowOp, in DepthwiseArgs, int, int, void> Depthwise { get; }
 
     /// <summary>Variant of pooling, elementwise, requantize and bilinear resize: Vector128 unless the table is the
     /// reference one.</summary>
     public KernelVariant VectorFamiliesVariant { get; }
-    internal delegate*<PoolingParams, sbyte*, Nhwc, sbyte*, void> MaxPool { get; }
-    internal delegate*<PoolingParams, sbyte*, Nhwc, sbyte*, void> AveragePool { get; }
+    internal delegate*<in WindowOp, in PoolingArgs, int, int, void> MaxPool { get; }
+    internal delegate*<in WindowOp, in PoolingArgs, int, int, void> AveragePool { get; }
     internal delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> Add { get; }
     internal delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> Mul { get; }
     internal delegate*<ref sbyte, ref sbyte, nint, in RequantizeParams, void> Requantize { get; }
-    internal delegate*<ResizeBilinear, sbyte*, sbyte*, void> ResizeBilinear { get; }
+    internal delegate*<ResizeBilinear, sbyte*, sbyte*, int, int, void> ResizeBilinear { get; }
 
     /// <summary>Lookup tables: NEON TBL/TBX on ARM64, scalar elsewhere (x86 has no 256-byte table lookup).</summary>
     public KernelVariant LutVariant { get; }

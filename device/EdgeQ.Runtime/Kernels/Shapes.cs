@@ -46,6 +46,15 @@ internal static class Checks
         if (span.Length < required) throw new ArgumentException($"{what} holds {span.Length} elements, needs {required}");
     }
 
+    /// <summary>Validates a slice of output pixels; a negative count means "to the end". Returns the count.</summary>
+    public static int PixelRange(int first, int count, int total)
+    {
+        if (count < 0) count = total - first;
+        if (first < 0 || count < 0 || first + count > total)
+            throw new ArgumentOutOfRangeException(nameof(first), $"pixels [{first}, {first + count}) outside [0, {total})");
+        return count;
+    }
+
     public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Per-channel multipliers from a per-channel (length n) or per-tensor (length 1) list, padded to

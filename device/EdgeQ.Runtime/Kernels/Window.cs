@@ -3,9 +3,42 @@ using System.Runtime.Intrinsics;
 
 namespace EdgeQ.Runtime.Kernels;
 
+/// <summary>A sliding-window operation on pinned NHWC tensors: what the shared pixel loop needs.</summary>
+internal readonly unsafe struct WindowOp(ConvGeometry geometry, sbyte* input, Nhwc inputShape, sbyte* output, int outputChannels, sbyte* padding)
+{
+    public readonly ConvGeometry Geometry = geometry;
+    public readonly sbyte* Input = input;
+    public readonly Nhwc InputShape = inputShape;
+    public readonly sbyte* Output = output;
+    public readonly int OutputChannels = outputChannels;
+    /// <summary>What padding taps read (depthwise: the zero-point row), or null to leave them out (pooling).</summary>
+    public readonly sbyte* Padding = padding;
+}
+
+/// <summary>The work of one output pixel of a window kernel, given the input pixels under its taps.</summary>
+internal unsafe interface IPixelKernel<TArgs> where TArgs : struct
+{
+    static abstract void Pixel(sbyte** taps, int tapCount, sbyte* dst, in TArgs args);
+}
+
 /// <summary>Indirection for sliding-window kernels (depthwise conv, pooling): the input pixel under each tap.</summary>
 internal static unsafe class Window
 {
+    /// <summary>Runs <typeparamref name="TKernel"/> on output pixels [first, first + count) (flattened N x OH x OW).</summary>
+    public static void Run<TKernel, TArgs>(in WindowOp op, in TArgs args, int first, int count)
+        where TKernel : struct, IPixelKernel<TArgs> where TArgs : struct
+    {
+        ConvGeometry g = op.Geometry;
+        int outputW = g.OutputW(op.InputShape.W), outputH = g.OutputH(op.InputShape.H);
+        sbyte** taps = stackalloc sbyte*[g.Taps];
+        for (int p = first; p < first + count; p++)
+        {
+            int ox = p % outputW, oy = p / outputW % outputH, n = p / (outputW * outputH);
+            int tapCount = Taps(g, op.Input, op.InputShape, n, oy, ox, op.Padding, taps);
+            TKernel.Pixel(taps, tapCount, op.Output + (nint)p * op.OutputChannels, args);
+        }
+    }
+
     /// <summary>Writes the address of the input pixel under each tap of output pixel (n, oy, ox), in kernel order;
     /// a tap in the padding gets <paramref name="padding"/>, or is left out when that is null. Returns the number
     /// of addresses written.</summary>

@@ -59,8 +59,10 @@ public static class Conv
     /// <summary>Scratch bytes <see cref="Run"/> needs (0 when the input feeds the GEMM directly).</summary>
     public static int ScratchBytes(PackedConv conv) => conv.ReadsInputDirectly ? 0 : PixelsPerChunk * conv.PatchSize;
 
+    /// <summary>Computes output pixels [firstPixel, firstPixel + pixelCount) (flattened N x OH x OW; all by default),
+    /// so threads can split a layer (each with its own scratch); the bytes do not depend on the split.</summary>
     public static void Run(KernelTable kernels, PackedConv conv, ReadOnlySpan<sbyte> input, Nhwc inputShape,
-        Span<sbyte> output, Span<sbyte> scratch)
+        Span<sbyte> output, Span<sbyte> scratch, int firstPixel = 0, int pixelCount = -1)
     {
         inputShape.Validate("conv input");
         if (inputShape.C != conv.InputChannels) throw new ArgumentException($"conv expects {conv.InputChannels} input channels, got {inputShape}");
@@ -69,6 +71,7 @@ public static class Conv
         Checks.Length(input, inputShape.Length, "conv input");
         Checks.Length<sbyte>(output, outputShape.Length, "conv output");
         Checks.Length<sbyte>(scratch, ScratchBytes(conv), "conv scratch");
+        pixelCount = Checks.PixelRange(firstPixel, pixelCount, outputShape.Pixels);
 
         int groupIn = conv.InputChannels / conv.Groups, groupOut = conv.OutputChannels / conv.Groups;
         for (int g = 0; g < conv.Groups; g++)
@@ -76,12 +79,13 @@ public static class Conv
             PackedGemm gemm = conv.GroupGemms[g];
             if (conv.ReadsInputDirectly)
             {
-                Gemm.Run(kernels, input[(g * groupIn)..], inputShape.C, inputShape.Pixels, gemm, output[(g * groupOut)..], conv.OutputChannels);
+                Gemm.Run(kernels, input[(firstPixel * inputShape.C + g * groupIn)..], inputShape.C, pixelCount, gemm,
+                    output[(firstPixel * conv.OutputChannels + g * groupOut)..], conv.OutputChannels);
                 continue;
             }
-            for (int first = 0; first < outputShape.Pixels; first += PixelsPerChunk)
+            for (int first = firstPixel; first < firstPixel + pixelCount; first += PixelsPerChunk)
             {
-                int count = Math.Min(PixelsPerChunk, outputShape.Pixels - first);
+                int count = Math.Min(PixelsPerChunk, firstPixel + pixelCount - first);
                 Im2Col(input, inputShape, conv.Geometry, outputShape, g * groupIn, groupIn, (sbyte)conv.InputZeroPoint, first, count, scratch);
                 Gemm.Run(kernels, scratch, conv.PatchSize, count, gemm, output[(first * conv.OutputChannels + g * groupOut)..], conv.OutputChannels);
             }

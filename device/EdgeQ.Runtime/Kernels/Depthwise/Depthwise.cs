@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-
 namespace EdgeQ.Runtime.Kernels;
 
 /// <summary>A depthwise convolution (one filter per channel, depth multiplier 1) packed tap-major with the input
@@ -17,12 +14,10 @@ public sealed class PackedDepthwise
     public ConvGeometry Geometry { get; }
     public int Channels { get; }
     public OutputQuant Output { get; }
-    /// <summary>Channels rounded up to a whole vector: the stride between taps in <see cref="Weights"/>.</summary>
-    internal int PaddedChannels => ZeroPointRow.Length;
     internal sbyte[] Weights { get; }
     internal int[] Bias { get; }
     internal float[] Multipliers { get; }
-    /// <summary>What padding taps read: the input zero point in every channel.</summary>
+    /// <summary>What padding taps read: the input zero point in every channel (padded to a whole vector).</summary>
     internal sbyte[] ZeroPointRow { get; }
 
     public int PackedBytes => Weights.Length + Bias.Length * sizeof(int) + Multipliers.Length * sizeof(float) + ZeroPointRow.Length;
@@ -62,16 +57,39 @@ public static unsafe class Depthwise
             Checks.ExpandMultipliers(multipliers, channels, padded), zeroPointRow, output);
     }
 
-    public static void Run(KernelTable kernels, PackedDepthwise dw, ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output)
+    /// <summary>Computes output pixels [firstPixel, firstPixel + pixelCount) (flattened N x OH x OW; all by default),
+    /// so threads can split a layer; the bytes do not depend on the split.</summary>
+    public static void Run(KernelTable kernels, PackedDepthwise dw, ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output,
+        int firstPixel = 0, int pixelCount = -1)
     {
         inputShape.Validate("depthwise input");
         if (inputShape.C != dw.Channels) throw new ArgumentException($"depthwise conv expects {dw.Channels} channels, got {inputShape}");
         dw.Geometry.Validate(inputShape);
+        Nhwc outputShape = dw.Geometry.OutputShape(inputShape, dw.Channels);
         Checks.Length(input, inputShape.Length, "depthwise input");
-        Checks.Length<sbyte>(output, dw.Geometry.OutputShape(inputShape, dw.Channels).Length, "depthwise output");
-        fixed (sbyte* x = input, y = output)
-            kernels.Depthwise(dw, x, inputShape, y);
+        Checks.Length<sbyte>(output, outputShape.Length, "depthwise output");
+        pixelCount = Checks.PixelRange(firstPixel, pixelCount, outputShape.Pixels);
+        fixed (sbyte* x = input, y = output, zeroPoints = dw.ZeroPointRow, weights = dw.Weights)
+        fixed (int* bias = dw.Bias)
+        fixed (float* multipliers = dw.Multipliers)
+        {
+            var op = new WindowOp(dw.Geometry, x, inputShape, y, dw.Channels, zeroPoints);
+            var args = new DepthwiseArgs(weights, bias, multipliers, dw.ZeroPointRow.Length, dw.Channels, dw.Output);
+            kernels.Depthwise(op, args, firstPixel, pixelCount);
+        }
     }
+}
+
+/// <summary>Pinned packed weights of a depthwise convolution.</summary>
+internal readonly unsafe struct DepthwiseArgs(sbyte* weights, int* bias, float* multipliers, int paddedChannels, int channels, OutputQuant output)
+{
+    /// <summary>Tap-major weights; taps are <see cref="PaddedChannels"/> apart.</summary>
+    public readonly sbyte* Weights = weights;
+    public readonly int* Bias = bias;
+    public readonly float* Multipliers = multipliers;
+    public readonly int PaddedChannels = paddedChannels;
+    public readonly int Channels = channels;
+    public readonly OutputQuant Output = output;
 }
 
 /// <summary>One ISA's multiply-accumulate of 16 channels over all taps of a window.</summary>
@@ -82,51 +100,18 @@ internal unsafe interface IDepthwiseMac
     static abstract void Accumulate(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count);
 }
 
-/// <summary>16 int32 accumulators, kept in registers across a kernel window.</summary>
-internal unsafe struct Int32x16
+/// <summary>One output pixel, 16 channels at a time: accumulators stay in registers across the whole window, then
+/// the shared requantization.</summary>
+internal unsafe struct DepthwisePixel<TMac> : IPixelKernel<DepthwiseArgs> where TMac : struct, IDepthwiseMac
 {
-    public Vector128<int> C0, C1, C2, C3;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Int32x16 Load(int* src) => new()
+    public static void Pixel(sbyte** taps, int tapCount, sbyte* dst, in DepthwiseArgs args)
     {
-        C0 = Vector128.Load(src), C1 = Vector128.Load(src + 4), C2 = Vector128.Load(src + 8), C3 = Vector128.Load(src + 12),
-    };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Add(Vector128<int> a, Vector128<int> b, Vector128<int> c, Vector128<int> d)
-    {
-        C0 += a; C1 += b; C2 += c; C3 += d;
-    }
-}
-
-/// <summary>The pixel and channel loops around a depthwise MAC, shared by the vector variants.</summary>
-internal static unsafe class DepthwiseDriver
-{
-    public static void Run<TMac>(PackedDepthwise dw, sbyte* input, Nhwc s, sbyte* output) where TMac : struct, IDepthwiseMac
-    {
-        ConvGeometry g = dw.Geometry;
-        Nhwc os = g.OutputShape(s, dw.Channels);
-        OutputQuant q = dw.Output;
-        sbyte** taps = stackalloc sbyte*[g.Taps];
-        fixed (sbyte* weights = dw.Weights, zeroPoints = dw.ZeroPointRow)
-        fixed (int* bias = dw.Bias)
-        fixed (float* multipliers = dw.Multipliers)
+        for (nint c = 0; c < args.Channels; c += 16)
         {
-            sbyte* dst = output;
-            for (int n = 0; n < os.N; n++)
-            for (int oy = 0; oy < os.H; oy++)
-            for (int ox = 0; ox < os.W; ox++, dst += os.C)
-            {
-                int tapCount = Window.Taps(g, input, s, n, oy, ox, zeroPoints, taps);
-                for (nint c = 0; c < os.C; c += 16)
-                {
-                    nuint count = (nuint)Math.Min(16, os.C - c);
-                    Int32x16 acc = Int32x16.Load(bias + c);
-                    TMac.Accumulate(ref acc, taps, tapCount, c, weights + c, dw.PaddedChannels, count);
-                    Window.StoreChannels(Requantization.FromAccumulators(acc.C0, acc.C1, acc.C2, acc.C3, ref multipliers[c], q), dst + c, count);
-                }
-            }
+            nuint count = (nuint)Math.Min(16, args.Channels - c);
+            Int32x16 acc = Int32x16.Load(ref args.Bias[c]);
+            TMac.Accumulate(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
+            Window.StoreChannels(acc.Requantize(ref args.Multipliers[c], args.Output), dst + c, count);
         }
     }
 }

@@ -54,11 +54,15 @@ internal readonly struct MulOp : IBinaryOp
 /// <summary>Add and Mul of int8 tensors with NumPy broadcasting over NHWC (e.g. an SE block's [N,H,W,C] * [N,1,1,C]).</summary>
 public static unsafe class Elementwise
 {
+    /// <summary>Output pixels [firstPixel, firstPixel + pixelCount) (flattened N x H x W of the broadcast shape; all by
+    /// default) of a + b.</summary>
     public static void Add(KernelTable kernels, ReadOnlySpan<sbyte> a, Nhwc aShape, ReadOnlySpan<sbyte> b, Nhwc bShape,
-        in BinaryQuant q, Span<sbyte> output) => Run(kernels.Add, a, aShape, b, bShape, q, output);
+        in BinaryQuant q, Span<sbyte> output, int firstPixel = 0, int pixelCount = -1)
+        => Run(kernels.Add, a, aShape, b, bShape, q, output, firstPixel, pixelCount);
 
     public static void Mul(KernelTable kernels, ReadOnlySpan<sbyte> a, Nhwc aShape, ReadOnlySpan<sbyte> b, Nhwc bShape,
-        in BinaryQuant q, Span<sbyte> output) => Run(kernels.Mul, a, aShape, b, bShape, q, output);
+        in BinaryQuant q, Span<sbyte> output, int firstPixel = 0, int pixelCount = -1)
+        => Run(kernels.Mul, a, aShape, b, bShape, q, output, firstPixel, pixelCount);
 
     /// <summary>The broadcast shape of two operands; each dimension must match or be 1.</summary>
     public static Nhwc BroadcastShape(Nhwc a, Nhwc b)
@@ -69,7 +73,8 @@ public static unsafe class Elementwise
     }
 
     private static void Run(delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> kernel,
-        ReadOnlySpan<sbyte> a, Nhwc aShape, ReadOnlySpan<sbyte> b, Nhwc bShape, in BinaryQuant q, Span<sbyte> output)
+        ReadOnlySpan<sbyte> a, Nhwc aShape, ReadOnlySpan<sbyte> b, Nhwc bShape, in BinaryQuant q, Span<sbyte> output,
+        int firstPixel, int pixelCount)
     {
         aShape.Validate("A");
         bShape.Validate("B");
@@ -77,23 +82,25 @@ public static unsafe class Elementwise
         Checks.Length(a, aShape.Length, "A");
         Checks.Length(b, bShape.Length, "B");
         Checks.Length<sbyte>(output, os.Length, "elementwise output");
+        pixelCount = Checks.PixelRange(firstPixel, pixelCount, os.Pixels);
         ref sbyte ra = ref MemoryMarshal.GetReference(a), rb = ref MemoryMarshal.GetReference(b), ro = ref MemoryMarshal.GetReference(output);
 
-        // One run over everything when neither operand broadcasts or one is a single value.
-        if (aShape.Length == os.Length && bShape.Length is 1 || aShape == bShape || aShape.Length is 1 && bShape.Length == os.Length)
+        // One run over the whole range when neither operand broadcasts or one is a single value.
+        bool aScalar = aShape.Length == 1, bScalar = bShape.Length == 1;
+        if (aShape == bShape || aScalar && bShape == os || bScalar && aShape == os)
         {
-            kernel(ref ra, aShape.Length == 1 ? 0 : 1, ref rb, bShape.Length == 1 ? 0 : 1, ref ro, os.Length, q);
+            nint start = (nint)firstPixel * os.C;
+            kernel(ref Unsafe.Add(ref ra, aScalar ? 0 : start), aScalar ? 0 : 1, ref Unsafe.Add(ref rb, bScalar ? 0 : start), bScalar ? 0 : 1,
+                ref Unsafe.Add(ref ro, start), (nint)pixelCount * os.C, q);
             return;
         }
         // Otherwise one run of C per output pixel; a broadcast dimension has stride 0.
         nint aStep = aShape.C == 1 ? 0 : 1, bStep = bShape.C == 1 ? 0 : 1;
-        nint pixel = 0;
-        for (int n = 0; n < os.N; n++)
-        for (int h = 0; h < os.H; h++)
-        for (int w = 0; w < os.W; w++, pixel++)
+        for (int p = firstPixel; p < firstPixel + pixelCount; p++)
         {
+            int w = p % os.W, h = p / os.W % os.H, n = p / (os.W * os.H);
             kernel(ref Unsafe.Add(ref ra, Offset(aShape, n, h, w)), aStep, ref Unsafe.Add(ref rb, Offset(bShape, n, h, w)), bStep,
-                ref Unsafe.Add(ref ro, pixel * os.C), os.C, q);
+                ref Unsafe.Add(ref ro, (nint)p * os.C), os.C, q);
         }
     }
 

@@ -17,7 +17,7 @@ internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
         ref sbyte a2 = ref GemmDriver.TileRow(ref a, lda, rows, 2);
         ref sbyte a3 = ref GemmDriver.TileRow(ref a, lda, rows, 3);
-        Row r0 = Row.Load(ref bias), r1 = r0, r2 = r0, r3 = r0;
+        Int32x16 r0 = Int32x16.Load(ref bias), r1 = r0, r2 = r0, r3 = r0;
         nint i = 0;
         for (; i + 16 <= k; i += 16)
         {
@@ -52,43 +52,24 @@ internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
     /// <summary>One group of 4 k (64 packed bytes: 16 channels x 4) for the four rows; <paramref name="lane"/>
     /// selects the group's 4 bytes inside each row's 16-byte input vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Group(ref Row r0, ref Row r1, ref Row r2, ref Row r3, ref sbyte wp,
+    private static void Group(ref Int32x16 r0, ref Int32x16 r1, ref Int32x16 r2, ref Int32x16 r3, ref sbyte wp,
         Vector128<sbyte> x0, Vector128<sbyte> x1, Vector128<sbyte> x2, Vector128<sbyte> x3, [ConstantExpected(Max = 3)] byte lane)
     {
         Vector128<sbyte> w0 = Vector128.LoadUnsafe(ref wp, 0), w1 = Vector128.LoadUnsafe(ref wp, 16);
         Vector128<sbyte> w2 = Vector128.LoadUnsafe(ref wp, 32), w3 = Vector128.LoadUnsafe(ref wp, 48);
-        r0.Dot(w0, w1, w2, w3, x0, lane);
-        r1.Dot(w0, w1, w2, w3, x1, lane);
-        r2.Dot(w0, w1, w2, w3, x2, lane);
-        r3.Dot(w0, w1, w2, w3, x3, lane);
+        Dot(ref r0, w0, w1, w2, w3, x0, lane);
+        Dot(ref r1, w0, w1, w2, w3, x1, lane);
+        Dot(ref r2, w0, w1, w2, w3, x2, lane);
+        Dot(ref r3, w0, w1, w2, w3, x3, lane);
     }
 
-    private struct Row
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot(ref Int32x16 row, Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> w2, Vector128<sbyte> w3,
+        Vector128<sbyte> x, [ConstantExpected(Max = 3)] byte lane)
     {
-        private Vector128<int> _c0, _c1, _c2, _c3;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Row Load(ref int src) => new()
-        {
-            _c0 = Vector128.LoadUnsafe(ref src, 0), _c1 = Vector128.LoadUnsafe(ref src, 4),
-            _c2 = Vector128.LoadUnsafe(ref src, 8), _c3 = Vector128.LoadUnsafe(ref src, 12),
-        };
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Dot(Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> w2, Vector128<sbyte> w3,
-            Vector128<sbyte> x, [ConstantExpected(Max = 3)] byte lane)
-        {
-            _c0 = Dp.DotProductBySelectedQuadruplet(_c0, w0, x, lane);
-            _c1 = Dp.DotProductBySelectedQuadruplet(_c1, w1, x, lane);
-            _c2 = Dp.DotProductBySelectedQuadruplet(_c2, w2, x, lane);
-            _c3 = Dp.DotProductBySelectedQuadruplet(_c3, w3, x, lane);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(ref int dst)
-        {
-            _c0.StoreUnsafe(ref dst, 0); _c1.StoreUnsafe(ref dst, 4);
-            _c2.StoreUnsafe(ref dst, 8); _c3.StoreUnsafe(ref dst, 12);
-        }
+        row.C0 = Dp.DotProductBySelectedQuadruplet(row.C0, w0, x, lane);
+        row.C1 = Dp.DotProductBySelectedQuadruplet(row.C1, w1, x, lane);
+        row.C2 = Dp.DotProductBySelectedQuadruplet(row.C2, w2, x, lane);
+        row.C3 = Dp.DotProductBySelectedQuadruplet(row.C3, w3, x, lane);
     }
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace EdgeQ.Runtime.Kernels;
@@ -109,12 +107,14 @@ public sealed class ResizeBilinear
     internal float[] WX0 { get; }
     internal float[] WX1 { get; }
 
-    public unsafe void Run(KernelTable kernels, ReadOnlySpan<sbyte> input, Span<sbyte> output)
+    /// <summary>Output pixels [firstPixel, firstPixel + pixelCount) (flattened N x OH x OW; all by default).</summary>
+    public unsafe void Run(KernelTable kernels, ReadOnlySpan<sbyte> input, Span<sbyte> output, int firstPixel = 0, int pixelCount = -1)
     {
         Checks.Length(input, Input.Length, "resize input");
         Checks.Length<sbyte>(output, Output.Length, "resize output");
+        pixelCount = Checks.PixelRange(firstPixel, pixelCount, Output.Pixels);
         fixed (sbyte* x = input, y = output)
-            kernels.ResizeBilinear(this, x, y);
+            kernels.ResizeBilinear(this, x, y, firstPixel, pixelCount);
     }
 }
 
@@ -127,23 +127,20 @@ internal unsafe interface IBilinearChunk
 
 internal static unsafe class BilinearDriver
 {
-    public static void Run<TChunk>(ResizeBilinear r, sbyte* input, sbyte* output) where TChunk : struct, IBilinearChunk
+    public static void Run<TChunk>(ResizeBilinear r, sbyte* input, sbyte* output, int first, int count) where TChunk : struct, IBilinearChunk
     {
         Nhwc s = r.Input;
         RequantizeParams q = r.Quant;
-        sbyte* dst = output;
-        for (int n = 0; n < r.Output.N; n++)
-        for (int oy = 0; oy < r.Output.H; oy++)
+        for (int p = first; p < first + count; p++)
         {
+            int ox = p % r.Output.W, oy = p / r.Output.W % r.Output.H, n = p / (r.Output.W * r.Output.H);
             sbyte* row0 = input + ((nint)n * s.H + r.Y0[oy]) * s.W * s.C, row1 = input + ((nint)n * s.H + r.Y1[oy]) * s.W * s.C;
-            for (int ox = 0; ox < r.Output.W; ox++, dst += s.C)
-            {
-                nint x0 = (nint)r.X0[ox] * s.C, x1 = (nint)r.X1[ox] * s.C;
-                float w00 = r.WY0[oy] * r.WX0[ox], w01 = r.WY0[oy] * r.WX1[ox], w10 = r.WY1[oy] * r.WX0[ox], w11 = r.WY1[oy] * r.WX1[ox];
-                for (nint c = 0; c < s.C; c += 16)
-                    TChunk.Blend(row0 + x0 + c, row0 + x1 + c, row1 + x0 + c, row1 + x1 + c, w00, w01, w10, w11,
-                        (nuint)Math.Min(16, s.C - c), dst + c, q);
-            }
+            nint x0 = (nint)r.X0[ox] * s.C, x1 = (nint)r.X1[ox] * s.C;
+            float w00 = r.WY0[oy] * r.WX0[ox], w01 = r.WY0[oy] * r.WX1[ox], w10 = r.WY1[oy] * r.WX0[ox], w11 = r.WY1[oy] * r.WX1[ox];
+            sbyte* dst = output + (nint)p * s.C;
+            for (nint c = 0; c < s.C; c += 16)
+                TChunk.Blend(row0 + x0 + c, row0 + x1 + c, row1 + x0 + c, row1 + x1 + c, w00, w01, w10, w11,
+                    (nuint)Math.Min(16, s.C - c), dst + c, q);
         }
     }
 }

@@ -36,24 +36,35 @@ public sealed class PoolingParams
 
 public static unsafe class Pooling
 {
-    public static void MaxPool(KernelTable kernels, PoolingParams pool, ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output)
-        => Run(kernels.MaxPool, pool, input, inputShape, output, average: false);
+    /// <summary>Max pooling of output pixels [firstPixel, firstPixel + pixelCount) (all by default).</summary>
+    public static void MaxPool(KernelTable kernels, PoolingParams pool, ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output,
+        int firstPixel = 0, int pixelCount = -1)
+        => Run(kernels.MaxPool, pool, input, inputShape, output, average: false, firstPixel, pixelCount);
 
     /// <summary>Average pooling, including global average pooling (<see cref="PoolingParams.GlobalAverage"/>).</summary>
-    public static void AveragePool(KernelTable kernels, PoolingParams pool, ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output)
-        => Run(kernels.AveragePool, pool, input, inputShape, output, average: true);
+    public static void AveragePool(KernelTable kernels, PoolingParams pool, ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output,
+        int firstPixel = 0, int pixelCount = -1)
+        => Run(kernels.AveragePool, pool, input, inputShape, output, average: true, firstPixel, pixelCount);
 
-    private static void Run(delegate*<PoolingParams, sbyte*, Nhwc, sbyte*, void> kernel, PoolingParams pool,
-        ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output, bool average)
+    private static void Run(delegate*<in WindowOp, in PoolingArgs, int, int, void> kernel, PoolingParams pool,
+        ReadOnlySpan<sbyte> input, Nhwc inputShape, Span<sbyte> output, bool average, int firstPixel, int pixelCount)
     {
         if (pool.IsAverage != average) throw new ArgumentException($"pooling parameters prepared for {(pool.IsAverage ? "average" : "max")} pooling");
         inputShape.Validate("pooling input");
         pool.Geometry.Validate(inputShape);
+        Nhwc outputShape = pool.Geometry.OutputShape(inputShape, inputShape.C);
         Checks.Length(input, inputShape.Length, "pooling input");
-        Checks.Length<sbyte>(output, pool.Geometry.OutputShape(inputShape, inputShape.C).Length, "pooling output");
+        Checks.Length<sbyte>(output, outputShape.Length, "pooling output");
+        pixelCount = Checks.PixelRange(firstPixel, pixelCount, outputShape.Pixels);
         fixed (sbyte* x = input, y = output)
-            kernel(pool, x, inputShape, y);
+            kernel(new WindowOp(pool.Geometry, x, inputShape, y, inputShape.C, null), new PoolingArgs(pool, inputShape.C), firstPixel, pixelCount);
     }
+}
+
+internal readonly struct PoolingArgs(PoolingParams pool, int channels)
+{
+    public readonly PoolingParams Pool = pool;
+    public readonly int Channels = channels;
 }
 
 /// <summary>One ISA's pooling of up to 16 channels over the in-bounds taps of a window.</summary>
@@ -62,22 +73,12 @@ internal unsafe interface IPoolingChunk
     static abstract void Pool(sbyte** taps, int tapCount, nint channel, nuint count, sbyte* dst, PoolingParams pool);
 }
 
-/// <summary>Pixel and channel loops shared by every pooling kernel.</summary>
-internal static unsafe class PoolingDriver
+/// <summary>One output pixel, 16 channels at a time.</summary>
+internal unsafe struct PoolingPixel<TChunk> : IPixelKernel<PoolingArgs> where TChunk : struct, IPoolingChunk
 {
-    public static void Run<TChunk>(PoolingParams pool, sbyte* input, Nhwc s, sbyte* output) where TChunk : struct, IPoolingChunk
+    public static void Pixel(sbyte** taps, int tapCount, sbyte* dst, in PoolingArgs args)
     {
-        ConvGeometry g = pool.Geometry;
-        Nhwc os = g.OutputShape(s, s.C);
-        sbyte** taps = stackalloc sbyte*[g.Taps];
-        sbyte* dst = output;
-        for (int n = 0; n < os.N; n++)
-        for (int oy = 0; oy < os.H; oy++)
-        for (int ox = 0; ox < os.W; ox++, dst += os.C)
-        {
-            int tapCount = Window.Taps(g, input, s, n, oy, ox, null, taps);
-            for (nint c = 0; c < os.C; c += 16)
-                TChunk.Pool(taps, tapCount, c, (nuint)Math.Min(16, os.C - c), dst + c, pool);
-        }
+        for (nint c = 0; c < args.Channels; c += 16)
+            TChunk.Pool(taps, tapCount, c, (nuint)Math.Min(16, args.Channels - c), dst + c, args.Pool);
     }
 }
