@@ -91,7 +91,7 @@ public class SpecOracleTests
                 {
                     int iy = oy * stride - g.PadTop + ky, ix = ox * stride - g.PadLeft + kx;
                     if (iy >= 0 && iy < input.H && ix >= 0 && ix < input.W)
-                        acc += (double)w[(c * kernel + ky) * kernel + kx] * (x[(iy * input.W + ix) * channels + c] - zp);
+                        acc += (double)w[(ky * kernel + kx) * channels + c] * (x[(iy * input.W + ix) * channels + c] - zp);   // 1-H-W-C
                 }
                 Assert.Equal(Requantize(acc, m, q), actual[(oy * os.W + ox) * channels + c]);
             }
@@ -108,6 +108,17 @@ public class SpecOracleTests
         var y = new sbyte[1];
         Pooling.AveragePool(Reference, pool, x, input, y);
         Assert.Equal(25, y[0]);   // 101 / 4 = 25.25
+    }
+
+    [Fact]
+    public void Average_pool_with_count_include_pad_divides_by_the_whole_window()
+    {
+        var input = new Nhwc(1, 2, 2, 1);
+        sbyte[] x = [10, 20, 30, 41];
+        PoolingParams pool = PoolingParams.Average(new ConvGeometry(3, 3, 2, 2, 1, 1, 1, 1, 1, 1), 1.0, 0, 1.0, new OutputQuant(0), countIncludePad: true);
+        var y = new sbyte[1];
+        Pooling.AveragePool(Reference, pool, x, input, y);
+        Assert.Equal(11, y[0]);   // 101 / 9 = 11.2
     }
 
     [Fact]

@@ -278,11 +278,16 @@ internal sealed class DepthwiseCase : KernelCase
         return y;
     }
 
-    // A depthwise convolution is a grouped convolution with one channel per group; O-H-W is O-H-W-I with I = 1.
+    // A depthwise convolution is a grouped convolution with one channel per group (weights O-H-W-I with I = 1).
     public override sbyte[] RunOracle()
     {
-        var y = new sbyte[_geometry.OutputShape(_input, _input.C).Length];
-        ConvReference.Run(_x, _input, _weights, _input.C, _input.C, _geometry, _bias, _inputZeroPoint, _multipliers, _output, y);
+        int taps = _geometry.Taps, channels = _input.C;
+        var ohwi = new sbyte[_weights.Length];
+        for (int c = 0; c < channels; c++)
+        for (int t = 0; t < taps; t++)
+            ohwi[c * taps + t] = _weights[t * channels + c];
+        var y = new sbyte[_geometry.OutputShape(_input, channels).Length];
+        ConvReference.Run(_x, _input, ohwi, channels, channels, _geometry, _bias, _inputZeroPoint, _multipliers, _output, y);
         return y;
     }
 
@@ -296,6 +301,7 @@ internal sealed class PoolCase : KernelCase
     private sbyte[] _x = [];
     private PoolingParams _pool = PoolingParams.Max(new ConvGeometry(1, 1));
     private double _inputScale, _outputScale;
+    private bool _countIncludePad;
 
     public static PoolCase Generate(CaseRandom r, bool average, bool global)
     {
@@ -312,7 +318,7 @@ internal sealed class PoolCase : KernelCase
         int inputZeroPoint = r.ZeroPoint();
         c._pool = !average ? PoolingParams.Max(g)
             : global ? PoolingParams.GlobalAverage(c._input, c._inputScale, inputZeroPoint, c._outputScale, output)
-            : PoolingParams.Average(g, c._inputScale, inputZeroPoint, c._outputScale, output);
+            : PoolingParams.Average(g, c._inputScale, inputZeroPoint, c._outputScale, output, c._countIncludePad = r.Chance(25));
         return c;
     }
 
@@ -353,14 +359,14 @@ internal sealed class PoolCase : KernelCase
                 sum += v - _pool.InputZeroPoint;
                 max = Math.Max(max, v);
             }
-            float m = count == 0 ? 0 : (float)(_inputScale / (_outputScale * count));
+            float m = count == 0 ? 0 : (float)(_inputScale / (_outputScale * (_countIncludePad ? g.Taps : count)));
             y[((n * os.H + oy) * os.W + ox) * os.C + ch] = _pool.IsAverage ? Requantization.FromAccumulator(sum, m, _pool.Output) : (sbyte)max;
         }
         return y;
     }
 
     public override string ToString()
-        => $"{(_pool.IsAverage ? "avg" : "max")}pool in={_input} {_pool.Geometry} xzp={_pool.InputZeroPoint} scales {_inputScale:G4}->{_outputScale:G4} out(zp={_pool.Output.ZeroPoint} [{_pool.Output.QMin},{_pool.Output.QMax}])";
+        => $"{(_pool.IsAverage ? "avg" : "max")}pool in={_input} {_pool.Geometry}{(_countIncludePad ? " count_include_pad" : "")} xzp={_pool.InputZeroPoint} scales {_inputScale:G4}->{_outputScale:G4} out(zp={_pool.Output.ZeroPoint} [{_pool.Output.QMin},{_pool.Output.QMax}])";
 }
 
 internal sealed class BinaryCase : KernelCase

@@ -25,7 +25,7 @@ public sealed class PackedDepthwise
 
 public static unsafe class Depthwise
 {
-    /// <param name="weights">O-H-W (ONNX [C, 1, KH, KW]), values in [-127, 127].</param>
+    /// <param name="weights">1-H-W-C (the .eqm / TFLite depthwise layout), values in [-127, 127].</param>
     /// <param name="multipliers">1 (per tensor) or <paramref name="channels"/> (per channel).</param>
     public static PackedDepthwise Pack(ReadOnlySpan<sbyte> weights, int channels, ConvGeometry geometry,
         ReadOnlySpan<int> bias, int inputZeroPoint, ReadOnlySpan<float> multipliers, OutputQuant output)
@@ -37,13 +37,13 @@ public static unsafe class Depthwise
         Checks.ZeroPoint(inputZeroPoint, "input zero point");
         var packed = new sbyte[taps * padded];
         var folded = new int[padded];
-        // src = O-H-W (channel-major)   dst = H-W-O (tap-major, channels contiguous, zero padded to 16)
+        // src = 1-H-W-C   dst = H-W-C with C zero padded to a multiple of 16
         for (int c = 0; c < channels; c++)
         {
             long sum = 0, sumAbs = 0;
             for (int t = 0; t < taps; t++)
             {
-                sbyte w = weights[c * taps + t];
+                sbyte w = weights[t * channels + c];
                 if (w == sbyte.MinValue) throw new ArgumentException($"weight of channel {c} is -128; weights must be in [-127, 127]");
                 packed[t * padded + c] = w;
                 sum += w;

@@ -12,18 +12,22 @@ public sealed class PoolingParams
     public ConvGeometry Geometry { get; }
     public int InputZeroPoint { get; }
     public OutputQuant Output { get; }
-    /// <summary>Indexed by the number of taps inside the input; [0] = 0 (a window wholly in padding gives the zero point).</summary>
+    /// <summary>Indexed by the number of taps inside the input; [0] = 0 (a window wholly in padding gives the zero
+    /// point). With count_include_pad every entry holds the whole window's multiplier.</summary>
     internal float[] CountMultipliers { get; }
 
     /// <summary>Max pooling moves int8 values: input and output share scale and zero point.</summary>
     public static PoolingParams Max(ConvGeometry geometry) => new(geometry, 0, [], new OutputQuant(0));
 
-    public static PoolingParams Average(ConvGeometry geometry, double inputScale, int inputZeroPoint, double outputScale, OutputQuant output)
+    /// <param name="countIncludePad">Divide by the whole window (ONNX count_include_pad = 1) instead of the taps
+    /// inside the input; padding adds q - in_zp = 0 to the sum either way.</param>
+    public static PoolingParams Average(ConvGeometry geometry, double inputScale, int inputZeroPoint, double outputScale,
+        OutputQuant output, bool countIncludePad = false)
     {
         Checks.ZeroPoint(inputZeroPoint, "input zero point");
         var multipliers = new float[geometry.Taps + 1];
         for (int count = 1; count <= geometry.Taps; count++)
-            multipliers[count] = (float)(inputScale / (outputScale * count));
+            multipliers[count] = (float)(inputScale / (outputScale * (countIncludePad ? geometry.Taps : count)));
         return new PoolingParams(geometry, inputZeroPoint, multipliers, output);
     }
 
