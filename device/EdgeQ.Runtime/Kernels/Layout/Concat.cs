@@ -10,25 +10,30 @@ public static class Concat
     public static void Channels(KernelTable kernels, ReadOnlySpan<ConcatInput> inputs, int pixels, Span<sbyte> output)
     {
         int outputChannels = 0;
-        foreach (ConcatInput input in inputs)
-        {
-            if (input.Channels < 1) throw new ArgumentException("concat input with no channels");
-            Checks.Length(input.Data.Span, (long)pixels * input.Channels, "concat input");
-            outputChannels += input.Channels;
-        }
-        Checks.Length<sbyte>(output, (long)pixels * outputChannels, "concat output");
+        foreach (ConcatInput input in inputs) outputChannels += input.Channels;
         int offset = 0;
         foreach (ConcatInput input in inputs)
         {
-            ReadOnlySpan<sbyte> src = input.Data.Span;
-            for (int p = 0; p < pixels; p++)
-            {
-                ReadOnlySpan<sbyte> from = src.Slice(p * input.Channels, input.Channels);
-                Span<sbyte> to = output.Slice(p * outputChannels + offset, input.Channels);
-                if (input.Requantize is { } requantize) RequantizeTensor.Run(kernels, from, requantize, to);
-                else from.CopyTo(to);
-            }
+            Into(kernels, input.Data.Span, input.Channels, input.Requantize, output, offset, outputChannels, 0, pixels);
             offset += input.Channels;
+        }
+    }
+
+    /// <summary>Writes pixels [firstPixel, firstPixel + pixelCount) of one input (<paramref name="channels"/> wide) into
+    /// channels [channelOffset, channelOffset + channels) of an output <paramref name="outputChannels"/> wide.</summary>
+    public static void Into(KernelTable kernels, ReadOnlySpan<sbyte> input, int channels, RequantizeParams? requantize,
+        Span<sbyte> output, int channelOffset, int outputChannels, int firstPixel, int pixelCount)
+    {
+        if (channels < 1 || channelOffset < 0 || channelOffset + channels > outputChannels)
+            throw new ArgumentException($"concat input of {channels} channels at {channelOffset} does not fit {outputChannels} output channels");
+        Checks.Length(input, (long)(firstPixel + pixelCount) * channels, "concat input");
+        Checks.Length<sbyte>(output, (long)(firstPixel + pixelCount) * outputChannels, "concat output");
+        for (int p = firstPixel; p < firstPixel + pixelCount; p++)
+        {
+            ReadOnlySpan<sbyte> from = input.Slice(p * channels, channels);
+            Span<sbyte> to = output.Slice(p * outputChannels + channelOffset, channels);
+            if (requantize is { } q) RequantizeTensor.Run(kernels, from, q, to);
+            else from.CopyTo(to);
         }
     }
 }
