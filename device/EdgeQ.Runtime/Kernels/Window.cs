@@ -29,13 +29,37 @@ internal static unsafe class Window
         where TKernel : struct, IPixelKernel<TArgs> where TArgs : struct
     {
         ConvGeometry g = op.Geometry;
-        int outputW = g.OutputW(op.InputShape.W), outputH = g.OutputH(op.InputShape.H);
+        Nhwc s = op.InputShape;
+        int outputW = g.OutputW(s.W), outputH = g.OutputH(s.H);
+        // Between two neighbouring pixels whose windows lie inside the input along W, every in-bounds tap moves by
+        // one stride and the rest stay on the padding: no need to recompute them.
+        int interiorFirst = (g.PadLeft + g.StrideW - 1) / g.StrideW;
+        int interiorLast = (s.W - 1 + g.PadLeft - (g.KernelW - 1) * g.DilationW) / g.StrideW;
+        nint step = (nint)g.StrideW * s.C;
         sbyte** taps = stackalloc sbyte*[g.Taps];
+        int tapCount = 0;
+        bool sameRow = false;
+        int ox = first % outputW, oy = first / outputW % outputH, n = first / (outputW * outputH);
         for (int p = first; p < first + count; p++)
         {
-            int ox = p % outputW, oy = p / outputW % outputH, n = p / (outputW * outputH);
-            int tapCount = Taps(g, op.Input, op.InputShape, n, oy, ox, op.Padding, taps);
+            if (sameRow && ox > interiorFirst && ox <= interiorLast)
+            {
+                for (int t = 0; t < tapCount; t++)
+                {
+                    if (taps[t] != op.Padding) taps[t] += step;
+                }
+            }
+            else
+            {
+                tapCount = Taps(g, op.Input, s, n, oy, ox, op.Padding, taps);
+            }
             TKernel.Pixel(taps, tapCount, op.Output + (nint)p * op.OutputChannels, args);
+            sameRow = ++ox < outputW;
+            if (!sameRow)
+            {
+                ox = 0;
+                if (++oy == outputH) { oy = 0; n++; }
+            }
         }
     }
 
