@@ -36,6 +36,7 @@ internal static class VectorIO
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong ReadBelow8(ref byte p, nuint count)
     {
         ulong value = 0;
@@ -46,6 +47,7 @@ internal static class VectorIO
         return value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WriteBelow8(ref byte p, ulong value, nuint count)
     {
         if ((count & 4) != 0) { Unsafe.WriteUnaligned(ref p, (uint)value); p = ref Unsafe.Add(ref p, 4); value >>= 32; }

@@ -16,15 +16,19 @@ internal struct Gemm2x8c16Neon : IGemmMicrokernel
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
         Row r0 = default, r1 = default;
-        for (nint i = 0; i < k; i += 16)
+        nint i = 0;
+        for (; i + 16 <= k; i += 16)
         {
-            // The K tail is a zero-filled partial load; the packed weights are zero beyond K.
-            nuint rest = (nuint)Math.Min(16, k - i);
-            Vector128<sbyte> x0 = rest == 16 ? Vector128.LoadUnsafe(ref a0, (nuint)i) : VectorIO.LoadPartial(ref Unsafe.Add(ref a0, i), rest);
-            Vector128<sbyte> x1 = rest == 16 ? Vector128.LoadUnsafe(ref a1, (nuint)i) : VectorIO.LoadPartial(ref Unsafe.Add(ref a1, i), rest);
             Weights8 wg = Weights8.Load(ref Unsafe.Add(ref w, i * 8));
-            r0.Accumulate(wg, x0);
-            r1.Accumulate(wg, x1);
+            r0.Accumulate(wg, Vector128.LoadUnsafe(ref a0, (nuint)i));
+            r1.Accumulate(wg, Vector128.LoadUnsafe(ref a1, (nuint)i));
+        }
+        if (i < k)
+        {
+            // K tail: zero-filled partial loads; the packed weights are zero beyond K.
+            Weights8 wg = Weights8.Load(ref Unsafe.Add(ref w, i * 8));
+            r0.Accumulate(wg, VectorIO.LoadPartial(ref Unsafe.Add(ref a0, i), (nuint)(k - i)));
+            r1.Accumulate(wg, VectorIO.LoadPartial(ref Unsafe.Add(ref a1, i), (nuint)(k - i)));
         }
         Vector128<int> b0 = Vector128.LoadUnsafe(ref bias, 0), b1 = Vector128.LoadUnsafe(ref bias, 4);
         r0.Reduce(b0, b1, ref acc);
