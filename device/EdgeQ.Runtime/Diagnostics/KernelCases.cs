@@ -54,6 +54,7 @@ public static class KernelFamilies
         new("gemm", k => k.GemmVariant, GemmCase.Generate),
         new("conv 1x1", k => k.GemmVariant, r => ConvCase.Generate(r, pointwise: true)),
         new("conv KxK", k => k.GemmVariant, r => ConvCase.Generate(r, pointwise: false)),
+        new("transposed conv", k => k.GemmVariant, TransposeConvCase.Generate),
         new("dwconv 3x3 s1", k => k.DepthwiseVariant, r => DepthwiseCase.Generate(r, 3, 1)),
         new("dwconv 3x3 s2", k => k.DepthwiseVariant, r => DepthwiseCase.Generate(r, 3, 2)),
         new("dwconv 5x5 s1", k => k.DepthwiseVariant, r => DepthwiseCase.Generate(r, 5, 1)),
@@ -603,4 +604,73 @@ internal sealed class LutCase : KernelCase
     public override sbyte[] RunOracle() => _x.Select(v => _table[v + 128]).ToArray();
 
     public override string ToString() => $"lut n={_x.Length}";
+}
+
+internal sealed class TransposeConvCase : KernelCase
+{
+    private Nhwc _input;
+    private ConvGeometry _geometry;
+    private int _outputChannels, _inputZeroPoint;
+    private sbyte[] _x = [], _weights = [];
+    private int[] _bias = [];
+    private float[] _multipliers = [];
+    private OutputQuant _output;
+
+    public static TransposeConvCase Generate(CaseRandom r)
+    {
+        int kh = r.Int(1, 4), kw = r.Chance(70) ? kh : r.Int(1, 4), dh = r.Int(1, 2), dw = r.Int(1, 2);
+        // Padding at most the dilated kernel's reach in total, so the output is at least as large as the input.
+        int top = r.Int(0, dh * (kh - 1)), left = r.Int(0, dw * (kw - 1));
+        var g = new ConvGeometry(kh, kw, r.Int(1, 3), r.Int(1, 3), dh, dw, top, left, r.Int(0, dh * (kh - 1) - top), r.Int(0, dw * (kw - 1) - left));
+        var c = new TransposeConvCase
+        {
+            _geometry = g, _outputChannels = KernelFamilies.Channels(r, 40), _inputZeroPoint = r.ZeroPoint(),
+            _input = new Nhwc(r.Int(1, 2), r.Int(1, 7), r.Int(1, 7), KernelFamilies.Channels(r, 24)),
+        };
+        int patch = g.Taps * c._input.C;
+        c._x = r.Bytes(c._input.Length);
+        c._weights = r.Bytes(c._outputChannels * patch, -127, 127);
+        c._bias = KernelFamilies.Bias(r, c._outputChannels);
+        c._multipliers = KernelFamilies.Multipliers(r, c._outputChannels, patch);
+        c._output = KernelFamilies.Output(r);
+        return c;
+    }
+
+    public override sbyte[] Run(KernelTable kernels, int parts)
+    {
+        PackedTransposeConv tc = TransposeConv.Pack(kernels, _weights, _outputChannels, _input.C, _geometry, _bias, _inputZeroPoint, _multipliers, _output);
+        var y = new sbyte[tc.OutputShape(_input).Length];
+        TransposeConv.Run(kernels, tc, _x, _input, y, new sbyte[TransposeConv.ScratchBytes(tc, _input)]);
+        return y;
+    }
+
+    /// <summary>The definition: every input pixel scatters weight * (x - zp) to the outputs under its taps.</summary>
+    public override sbyte[] RunOracle()
+    {
+        ConvGeometry g = _geometry;
+        int oh = (_input.H - 1) * g.StrideH + g.DilationH * (g.KernelH - 1) + 1 - g.PadTop - g.PadBottom;
+        int ow = (_input.W - 1) * g.StrideW + g.DilationW * (g.KernelW - 1) + 1 - g.PadLeft - g.PadRight;
+        var acc = new int[_input.N * oh * ow * _outputChannels];
+        for (int i = 0; i < acc.Length; i++) acc[i] = _bias[i % _outputChannels];
+        for (int n = 0; n < _input.N; n++)
+        for (int iy = 0; iy < _input.H; iy++)
+        for (int ix = 0; ix < _input.W; ix++)
+        for (int ky = 0; ky < g.KernelH; ky++)
+        for (int kx = 0; kx < g.KernelW; kx++)
+        {
+            int oy = iy * g.StrideH - g.PadTop + ky * g.DilationH, ox = ix * g.StrideW - g.PadLeft + kx * g.DilationW;
+            if (oy < 0 || oy >= oh || ox < 0 || ox >= ow) continue;
+            for (int o = 0; o < _outputChannels; o++)
+            for (int i = 0; i < _input.C; i++)
+            {
+                acc[((n * oh + oy) * ow + ox) * _outputChannels + o] += _weights[((o * g.KernelH + ky) * g.KernelW + kx) * _input.C + i]
+                    * (_x[((n * _input.H + iy) * _input.W + ix) * _input.C + i] - _inputZeroPoint);
+            }
+        }
+        float[] m = _multipliers.Length == 1 ? Enumerable.Repeat(_multipliers[0], _outputChannels).ToArray() : _multipliers;
+        return acc.Select((a, i) => Requantization.FromAccumulator(a, m[i % _outputChannels], _output)).ToArray();
+    }
+
+    public override string ToString()
+        => $"transposed conv in={_input} out={_outputChannels} {_geometry} {KernelFamilies.Quant(_inputZeroPoint, _multipliers, _output)}";
 }

@@ -14,6 +14,18 @@ public sealed class ConvOp(string name, int input, int output, Nhwc inputShape, 
         => Conv.Run(kernels, conv, io.Input(0), inputShape, io.Output, scratch, first, count);
 }
 
+/// <summary>Transposed convolution; one work unit (the spread-out input is built once per run).</summary>
+public sealed class TransposeConvOp(string name, int input, int output, Nhwc inputShape, PackedTransposeConv conv)
+    : PlanOp(name, [input], output, conv.OutputShape(inputShape))
+{
+    public override int WorkUnits => 1;
+    public override int ScratchBytes => TransposeConv.ScratchBytes(conv, inputShape);
+    public override long WeightBytes => conv.PackedBytes;
+
+    public override void Execute(KernelTable kernels, in OpIO io, int first, int count, Span<sbyte> scratch)
+        => TransposeConv.Run(kernels, conv, io.Input(0), inputShape, io.Output, scratch);
+}
+
 public sealed class DepthwiseOp(string name, int input, int output, Nhwc inputShape, PackedDepthwise dw)
     : PlanOp(name, [input], output, dw.Geometry.OutputShape(inputShape, dw.Channels))
 {
