@@ -19,6 +19,14 @@ internal static class VectorIO
             : Vector128.CreateScalar(ReadBelow8(ref p, count)).AsSByte();
     }
 
+    /// <summary>Loads <paramref name="count"/> (&lt;= 8) bytes into a 64-bit vector; the remaining lanes are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector64<sbyte> LoadPartial8(ref sbyte src, nuint count)
+    {
+        ref byte p = ref Unsafe.As<sbyte, byte>(ref src);
+        return Vector64.Create(count == 8 ? Unsafe.ReadUnaligned<ulong>(ref p) : ReadBelow8(ref p, count)).AsSByte();
+    }
+
     /// <summary>Stores the first <paramref name="count"/> (&lt; 16) bytes of <paramref name="v"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StorePartial(Vector128<sbyte> v, ref sbyte dst, nuint count)

@@ -98,6 +98,10 @@ internal unsafe interface IDepthwiseMac
     /// <summary>acc += sum_t x_t[c..c+16) * w_t[c..c+16) over <paramref name="tapCount"/> taps; only the first
     /// <paramref name="count"/> channels of each input pixel are read.</summary>
     static abstract void Accumulate(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count);
+
+    /// <summary>The same for at most 8 channels, into <see cref="Int32x16.C0"/> and <see cref="Int32x16.C1"/> only:
+    /// half the arithmetic where C mod 16 &lt;= 8 (MobileNet-0.25's widest layer has C = 8).</summary>
+    static abstract void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count);
 }
 
 /// <summary>One output pixel, 16 channels at a time: accumulators stay in registers across the whole window, then
@@ -110,7 +114,8 @@ internal unsafe struct DepthwisePixel<TMac> : IPixelKernel<DepthwiseArgs> where 
         {
             nuint count = (nuint)Math.Min(16, args.Channels - c);
             Int32x16 acc = Int32x16.Load(ref args.Bias[c]);
-            TMac.Accumulate(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
+            if (count <= 8) TMac.Accumulate8(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
+            else TMac.Accumulate(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
             Window.StoreChannels(acc.Requantize(ref args.Multipliers[c], args.Output), dst + c, count);
         }
     }

@@ -26,6 +26,25 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         }
     }
 
+    public static void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
+    {
+        int t = 0;
+        for (; t + 1 < tapCount; t += 2)
+        {
+            Vector128<short> products = AdvSimd.MultiplyWideningLowerAndAdd(
+                AdvSimd.MultiplyWideningLower(Window.LoadChannels8(taps[t] + channel, count), Vector64.Load(weights + t * weightStride)),
+                Window.LoadChannels8(taps[t + 1] + channel, count), Vector64.Load(weights + (t + 1) * weightStride));
+            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
+            acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
+        }
+        if (t < tapCount)
+        {
+            Vector128<short> products = AdvSimd.MultiplyWideningLower(Window.LoadChannels8(taps[t] + channel, count), Vector64.Load(weights + t * weightStride));
+            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
+            acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(ref Int32x16 acc, Vector128<short> lo, Vector128<short> hi)
     {

@@ -17,4 +17,16 @@ internal unsafe struct DepthwiseC16Vector128 : IDepthwiseMac
             acc.Add(p0, p1, p2, p3);
         }
     }
+
+    public static void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
+    {
+        for (int t = 0; t < tapCount; t++)
+        {
+            Vector128<short> x = Vector128.WidenLower(Window.LoadChannels8(taps[t] + channel, count).ToVector128Unsafe());
+            Vector128<short> w = Vector128.WidenLower(Vector128.Load(weights + t * weightStride));
+            (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(x * w);
+            acc.C0 += p0;
+            acc.C1 += p1;
+        }
+    }
 }
