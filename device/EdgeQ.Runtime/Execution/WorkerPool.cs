@@ -9,12 +9,12 @@ internal interface IParallelJob
 }
 
 /// <summary>A fixed set of threads (the caller's plus <c>threads - 1</c> workers) that all run one job, then wait for
-/// the next: no task or delegate per layer, no allocation per run.</summary>
+/// the next: no task or delegate per layer, no allocation per run (semaphores only).</summary>
 internal sealed class WorkerPool : IDisposable
 {
     private readonly Thread[] _workers;
     private readonly SemaphoreSlim[] _start;
-    private readonly CountdownEvent _done = new(1);
+    private readonly SemaphoreSlim _finished = new(0);
     private IParallelJob? _job;
     private Exception? _failure;
     private volatile bool _stopping;
@@ -31,6 +31,17 @@ internal sealed class WorkerPool : IDisposable
             _workers[i] = new Thread(Work) { IsBackground = true, Name = $"edgeq-worker-{i + 1}" };
             _workers[i].Start(i);
         }
+        // Take the blocking wait paths once now, so their lazily created synchronisation objects are not
+        // allocated during a later inference.
+        Run(new WarmUp());
+    }
+
+    private sealed class WarmUp : IParallelJob
+    {
+        public void Execute(int part)
+        {
+            if (part > 0) Thread.Sleep(2);
+        }
     }
 
     public int Threads { get; }
@@ -46,7 +57,6 @@ internal sealed class WorkerPool : IDisposable
         }
         _job = job;
         _failure = null;
-        _done.Reset(_workers.Length);
         foreach (SemaphoreSlim start in _start) start.Release();
         try
         {
@@ -54,7 +64,7 @@ internal sealed class WorkerPool : IDisposable
         }
         finally
         {
-            _done.Wait();
+            for (int i = 0; i < _workers.Length; i++) _finished.Wait();
             _job = null;
         }
         if (_failure is { } failure) ExceptionDispatchInfo.Throw(failure);
@@ -77,7 +87,7 @@ internal sealed class WorkerPool : IDisposable
             }
             finally
             {
-                _done.Signal();
+                _finished.Release();
             }
         }
     }
@@ -88,6 +98,6 @@ internal sealed class WorkerPool : IDisposable
         foreach (SemaphoreSlim start in _start) start.Release();
         foreach (Thread worker in _workers) worker.Join();
         foreach (SemaphoreSlim start in _start) start.Dispose();
-        _done.Dispose();
+        _finished.Dispose();
     }
 }

@@ -28,6 +28,12 @@ internal struct Int32x16
         C0 += a; C1 += b; C2 += c; C3 += d;
     }
 
+    /// <summary>Requantizes the low 8 accumulators with their 8 multipliers; the high 8 bytes are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Vector128<sbyte> Requantize8(ref float multipliers, in OutputQuant q)
+        => Requantization.Narrow(Requantization.FromAccumulator(C0, Vector128.LoadUnsafe(ref multipliers, 0), q),
+            Requantization.FromAccumulator(C1, Vector128.LoadUnsafe(ref multipliers, 4), q), default, default);
+
     /// <summary>Requantizes the 16 accumulators with their 16 multipliers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly Vector128<sbyte> Requantize(ref float multipliers, in OutputQuant q)

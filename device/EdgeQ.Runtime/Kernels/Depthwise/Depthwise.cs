@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace EdgeQ.Runtime.Kernels;
 
 /// <summary>A depthwise convolution (one filter per channel, depth multiplier 1) packed tap-major with the input
@@ -108,15 +111,25 @@ internal unsafe interface IDepthwiseMac
 /// the shared requantization.</summary>
 internal unsafe struct DepthwisePixel<TMac> : IPixelKernel<DepthwiseArgs> where TMac : struct, IDepthwiseMac
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Pixel(sbyte** taps, int tapCount, sbyte* dst, in DepthwiseArgs args)
     {
         for (nint c = 0; c < args.Channels; c += 16)
         {
             nuint count = (nuint)Math.Min(16, args.Channels - c);
             Int32x16 acc = Int32x16.Load(ref args.Bias[c]);
-            if (count <= 8) TMac.Accumulate8(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
-            else TMac.Accumulate(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
-            Window.StoreChannels(acc.Requantize(ref args.Multipliers[c], args.Output), dst + c, count);
+            Vector128<sbyte> result;
+            if (count <= 8)
+            {
+                TMac.Accumulate8(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
+                result = acc.Requantize8(ref args.Multipliers[c], args.Output);
+            }
+            else
+            {
+                TMac.Accumulate(ref acc, taps, tapCount, c, args.Weights + c, args.PaddedChannels, count);
+                result = acc.Requantize(ref args.Multipliers[c], args.Output);
+            }
+            Window.StoreChannels(result, dst + c, count);
         }
     }
 }

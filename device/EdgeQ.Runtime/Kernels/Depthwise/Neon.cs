@@ -8,6 +8,7 @@ namespace EdgeQ.Runtime.Kernels;
 /// taps' products in one int16 lane (fits: weights avoid -128), SADDW/SADDW2 widen them into the int32 accumulators.</summary>
 internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Accumulate(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
     {
         int t = 0;
@@ -26,6 +27,7 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
     {
         int t = 0;

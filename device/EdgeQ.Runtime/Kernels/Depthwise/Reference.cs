@@ -1,8 +1,11 @@
+using System.Runtime.CompilerServices;
+
 namespace EdgeQ.Runtime.Kernels;
 
 /// <summary>Scalar depthwise convolution on the packed layout, one channel at a time.</summary>
 internal unsafe struct DepthwiseReference : IPixelKernel<DepthwiseArgs>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Pixel(sbyte** taps, int tapCount, sbyte* dst, in DepthwiseArgs args)
     {
         for (int c = 0; c < args.Channels; c++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace EdgeQ.Runtime.Kernels;
@@ -6,6 +7,7 @@ namespace EdgeQ.Runtime.Kernels;
 /// int32 and accumulated, one tap at a time.</summary>
 internal unsafe struct DepthwiseC16Vector128 : IDepthwiseMac
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Accumulate(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
     {
         for (int t = 0; t < tapCount; t++)
@@ -18,6 +20,7 @@ internal unsafe struct DepthwiseC16Vector128 : IDepthwiseMac
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
     {
         for (int t = 0; t < tapCount; t++)

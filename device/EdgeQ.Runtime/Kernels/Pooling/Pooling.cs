@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace EdgeQ.Runtime.Kernels;
 
 /// <summary>A pooling operator prepared at load: window, and for average pooling the multiplier of every possible
@@ -80,6 +82,7 @@ internal unsafe interface IPoolingChunk
 /// <summary>One output pixel, 16 channels at a time.</summary>
 internal unsafe struct PoolingPixel<TChunk> : IPixelKernel<PoolingArgs> where TChunk : struct, IPoolingChunk
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Pixel(sbyte** taps, int tapCount, sbyte* dst, in PoolingArgs args)
     {
         for (nint c = 0; c < args.Channels; c += 16)
