@@ -1,0 +1,118 @@
+
+namespace EdgeQ.Runtime.Kernels;
+
+/// <summary>A KxK convolution (any stride, dilation, asymmetric padding, groups) packed as one GEMM per group.</summary>
+public sealed class PackedConv
+{
+    internal PackedConv(ConvGeometry geometry, int inputChannels, int outputChannels, int groups, int inputZeroPoint, PackedGemm[] groupGemms)
+    {
+        Geometry = geometry; InputChannels = inputChannels; OutputChannels = outputChannels; Groups = groups;
+        InputZeroPoint = inputZeroPoint; GroupGemms = groupGemms;
+    }
+
+    public ConvGeometry Geometry { get; }
+    public int InputChannels { get; }
+    public int OutputChannels { get; }
+    public int Groups { get; }
+    public int InputZeroPoint { get; }
+    internal PackedGemm[] GroupGemms { get; }
+
+    /// <summary>GEMM depth of one group: KH * KW * input channels per group.</summary>
+    public int PatchSize => Geometry.Taps * (InputChannels / Groups);
+
+    /// <summary>1x1, stride 1, no padding: the NHWC input is the GEMM's left operand as it stands.</summary>
+    public bool ReadsInputDirectly => Geometry.IsPointwise;
+
+    public int PackedBytes => GroupGemms.Sum(g => g.PackedBytes);
+}
+
+/// <summary>Convolution as im2col + GEMM: each output pixel's receptive field (padding taps read the input zero
+/// point) is copied into a scratch row of the GEMM's left operand, a chunk of pixels at a time.</summary>
+public static class Conv
+{
+    /// <summary>Output pixels gathered per im2col chunk: enough rows for full GEMM tiles, small enough for L1/L2.</summary>
+    public const int PixelsPerChunk = 32;
+
+    /// <param name="weights">O-H-W-I, I = input channels per group, values in [-127, 127].</param>
+    /// <param name="multipliers">1 (per tensor) or <paramref name="outputChannels"/> (per channel).</param>
+    public static PackedConv Pack(KernelTable kernels, ReadOnlySpan<sbyte> weights, int outputChannels, int inputChannels,
+        int groups, ConvGeometry geometry, ReadOnlySpan<int> bias, int inputZeroPoint, ReadOnlySpan<float> multipliers,
+        OutputQuant output)
+    {
+        if (groups < 1 || inputChannels % groups != 0 || outputChannels % groups != 0)
+            throw new ArgumentException($"{groups} groups do not divide {inputChannels} input and {outputChannels} output channels");
+        if (!bias.IsEmpty && bias.Length != outputChannels) throw new ArgumentException($"conv bias has {bias.Length} entries, needs {outputChannels}");
+        int groupOut = outputChannels / groups, patch = geometry.Taps * (inputChannels / groups);
+        Checks.Length(weights, (long)outputChannels * patch, "conv weights");
+        var gemms = new PackedGemm[groups];
+        for (int g = 0; g < groups; g++)
+        {
+            // src = O-H-W-I rows of group g (contiguous)   dst = GEMM layout of the table's tile (see Gemm.Pack)
+            gemms[g] = Gemm.Pack(weights.Slice(g * groupOut * patch, groupOut * patch), groupOut, patch,
+                bias.IsEmpty ? default : bias.Slice(g * groupOut, groupOut), inputZeroPoint,
+                multipliers.Length == 1 ? multipliers : multipliers.Slice(g * groupOut, groupOut), output, kernels.GemmTile);
+        }
+        return new PackedConv(geometry, inputChannels, outputChannels, groups, inputZeroPoint, gemms);
+    }
+
+    /// <summary>Scratch bytes <see cref="Run"/> needs (0 when the input feeds the GEMM directly).</summary>
+    public static int ScratchBytes(PackedConv conv) => conv.ReadsInputDirectly ? 0 : PixelsPerChunk * conv.PatchSize;
+
+    /// <summary>Computes output pixels [firstPixel, firstPixel + pixelCount) (flattened N x OH x OW; all by default),
+    /// so threads can split a layer (each with its own scratch); the bytes do not depend on the split.</summary>
+    public static void Run(KernelTable kernels, PackedConv conv, ReadOnlySpan<sbyte> input, Nhwc inputShape,
+        Span<sbyte> output, Span<sbyte> scratch, int firstPixel = 0, int pixelCount = -1)
+    {
+        inputShape.Validate("conv input");
+        if (inputShape.C != conv.InputChannels) throw new ArgumentException($"conv expects {conv.InputChannels} input channels, got {inputShape}");
+        conv.Geometry.Validate(inputShape);
+        Nhwc outputShape = conv.Geometry.OutputShape(inputShape, conv.OutputChannels);
+        Checks.Length(input, inputShape.Length, "conv input");
+        Checks.Length<sbyte>(output, outputShape.Length, "conv output");
+        Checks.Length<sbyte>(scratch, ScratchBytes(conv), "conv scratch");
+        pixelCount = Checks.PixelRange(firstPixel, pixelCount, outputShape.Pixels);
+
+        int groupIn = conv.InputChannels / conv.Groups, groupOut = conv.OutputChannels / conv.Groups;
+        for (int g = 0; g < conv.Groups; g++)
+        {
+            PackedGemm gemm = conv.GroupGemms[g];
+            if (conv.ReadsInputDirectly)
+            {
+                Gemm.Run(kernels, input[(firstPixel * inputShape.C + g * groupIn)..], inputShape.C, pixelCount, gemm,
+                    output[(firstPixel * conv.OutputChannels + g * groupOut)..], conv.OutputChannels);
+                continue;
+            }
+            for (int first = firstPixel; first < firstPixel + pixelCount; first += PixelsPerChunk)
+            {
+                int count = Math.Min(PixelsPerChunk, firstPixel + pixelCount - first);
+                Im2Col(input, inputShape, conv.Geometry, outputShape, g * groupIn, groupIn, (sbyte)conv.InputZeroPoint, first, count, scratch);
+                Gemm.Run(kernels, scratch, conv.PatchSize, count, gemm, output[(first * conv.OutputChannels + g * groupOut)..], conv.OutputChannels);
+            }
+        }
+    }
+
+    /// <summary>Writes the receptive fields of output pixels [first, first + count) as rows of H-W-I bytes (the weights'
+    /// order) for channels [channelOffset, channelOffset + channels); taps in the padding read the zero point.</summary>
+    internal static void Im2Col(ReadOnlySpan<sbyte> input, Nhwc inputShape, in ConvGeometry g, Nhwc outputShape,
+        int channelOffset, int channels, sbyte zeroPoint, int first, int count, Span<sbyte> rows)
+    {
+        int dst = 0;
+        for (int p = first; p < first + count; p++)
+        {
+            int ox = p % outputShape.W, oy = p / outputShape.W % outputShape.H, n = p / (outputShape.W * outputShape.H);
+            for (int ky = 0; ky < g.KernelH; ky++)
+            {
+                int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+                for (int kx = 0; kx < g.KernelW; kx++, dst += channels)
+                {
+                    int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                    Span<sbyte> target = rows.Slice(dst, channels);
+                    if ((uint)iy < (uint)inputShape.H && (uint)ix < (uint)inputShape.W)
+                        input.Slice(((n * inputShape.H + iy) * inputShape.W + ix) * inputShape.C + channelOffset, channels).CopyTo(target);
+                    else
+                        target.Fill(zeroPoint);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace EdgeQ.Runtime.Kernels;
+
+/// <summary>Register tile of a GEMM microkernel: MR rows x NR output channels, K packed in groups of KR.</summary>
+public readonly record struct GemmTile(int MR, int NR, int KR)
+{
+    public override string ToString() => $"{MR}x{NR}c{KR}";
+}
+
+/// <summary>Weights of one int8 GEMM (N output channels x K inputs) packed for one tile shape, with the input zero
+/// point folded into the bias and per-channel requantization multipliers.</summary>
+public sealed class PackedGemm
+{
+    internal PackedGemm(int n, int k, GemmTile tile, sbyte[] weights, int[] bias, float[] multipliers, OutputQuant output)
+    {
+        N = n; K = k; Tile = tile; Weights = weights; Bias = bias; Multipliers = multipliers; Output = output;
+    }
+
+    public int N { get; }
+    public int K { get; }
+    public GemmTile Tile { get; }
+    public OutputQuant Output { get; }
+    internal sbyte[] Weights { get; }
+    internal int[] Bias { get; }
+    internal float[] Multipliers { get; }
+    internal int KPadded => Checks.RoundUp(K, Tile.KR);
+
+    public int PackedBytes => Weights.Length + Bias.Length * sizeof(int) + Multipliers.Length * sizeof(float);
+}
+
+/// <summary>int8 GEMM for pointwise convolution and fully connected layers: c[m, n] = requantize(bias'[n] +
+/// sum_k a[m, k] * w[n, k]). Packing happens once at load; <see cref="Run"/> validates and calls the table's
+/// microkernel.</summary>
+public static class Gemm
+{
+    /// <param name="weights">N rows of K int8 weights in [-127, 127] (O-I; a convolution's O-H-W-I flattened).</param>
+    /// <param name="bias">N int32 biases (empty: zero).</param>
+    /// <param name="multipliers">1 (per tensor) or N (per channel) requantization multipliers.</param>
+    public static PackedGemm Pack(ReadOnlySpan<sbyte> weights, int n, int k, ReadOnlySpan<int> bias, int inputZeroPoint,
+        ReadOnlySpan<float> multipliers, OutputQuant output, GemmTile tile)
+    {
+        if (n < 1 || k < 1) throw new ArgumentException($"GEMM needs N >= 1 and K >= 1, got N={n} K={k}");
+        Checks.Length(weights, (long)n * k, "GEMM weights");
+        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"GEMM bias has {bias.Length} entries, needs {n}");
+        Checks.ZeroPoint(inputZeroPoint, "input zero point");
+
+        int nPadded = Checks.RoundUp(n, tile.NR), kPadded = Checks.RoundUp(k, tile.KR);
+        var packed = new sbyte[nPadded * kPadded];
+        var folded = new int[nPadded];
+        // src = N-K (O-I)   dst = N/NR - K/KR - NR - KR (zero padded in N and K)
+        for (int o = 0; o < n; o++)
+        {
+            long sum = 0, sumAbs = 0;
+            int blockBase = o / tile.NR * tile.NR * kPadded + o % tile.NR * tile.KR;
+            for (int i = 0; i < k; i++)
+            {
+                sbyte w = weights[o * k + i];
+                if (w == sbyte.MinValue) throw new ArgumentException($"weight of channel {o} is -128; weights must be in [-127, 127]");
+                sum += w;
+                sumAbs += Math.Abs(w);
+                packed[blockBase + i / tile.KR * tile.NR * tile.KR + i % tile.KR] = w;
+            }
+            folded[o] = FoldBias(bias.IsEmpty ? 0 : bias[o], inputZeroPoint, sum, sumAbs, o);
+        }
+        return new PackedGemm(n, k, tile, packed, folded, Checks.ExpandMultipliers(multipliers, n, nPadded), output);
+    }
+
+    /// <summary>bias' = bias - x_zp * sum(w), with the spec's overflow guard |bias'| + 128 * sum|w| &lt; 2^31.</summary>
+    internal static int FoldBias(int bias, int inputZeroPoint, long weightSum, long weightAbsSum, int channel)
+    {
+        long folded = bias - (long)inputZeroPoint * weightSum;
+        if (Math.Abs(folded) + 128 * weightAbsSum >= 1L << 31)
+            throw new OverflowException($"channel {channel}: int32 accumulator could overflow (bias' {folded}, sum|w| {weightAbsSum})");
+        return (int)folded;
+    }
+
+    /// <summary>c[r * ldc + n] = requantized row r of a (rows of K at stride lda) times the packed weights.</summary>
+    public static unsafe void Run(KernelTable kernels, ReadOnlySpan<sbyte> a, int lda, int rows, PackedGemm weights,
+        Span<sbyte> c, int ldc)
+    {
+        if (weights.Tile != kernels.GemmTile)
+            throw new ArgumentException($"weights packed for tile {weights.Tile}, kernel table uses {kernels.GemmTile}");
+        if (rows < 1) return;
+        if (lda < weights.K || ldc < weights.N) throw new ArgumentException($"GEMM strides lda={lda} ldc={ldc} below K={weights.K} N={weights.N}");
+        Checks.Length(a, (long)(rows - 1) * lda + weights.K, "GEMM input");
+        Checks.Length<sbyte>(c, (long)(rows - 1) * ldc + weights.N, "GEMM output");
+        kernels.Gemm(ref MemoryMarshal.GetReference(a), lda, rows, weights, ref MemoryMarshal.GetReference(c), ldc);
+    }
+}
+
+/// <summary>One ISA's register tile: MR rows x NR channels of int32 accumulators over the whole K.</summary>
+internal interface IGemmMicrokernel
+{
+    static abstract GemmTile Tile { get; }
+
+    /// <summary>Writes the rows x NR accumulators (bias' included), row-major, to <paramref name="acc"/>. Rows beyond
+    /// <paramref name="rows"/> (&lt; MR) alias the last valid row and are not stored.</summary>
+    static abstract void Compute(ref sbyte a, nint lda, nint rows, ref sbyte packedBlock, ref int bias, nint k, ref int acc);
+}
+
+/// <summary>The loop around a microkernel, shared by all vector variants: column blocks outside (a block of packed
+/// weights stays in L1), row tiles inside, then the shared requantization of each tile.</summary>
+internal static class GemmDriver
+{
+    public static void Run<TKernel>(ref sbyte a, nint lda, nint rows, PackedGemm w, ref sbyte c, nint ldc)
+        where TKernel : struct, IGemmMicrokernel
+    {
+        GemmTile tile = TKernel.Tile;
+        int mr = tile.MR, nr = tile.NR;
+        Span<int> accBuffer = stackalloc int[mr * nr];
+        ref int acc = ref MemoryMarshal.GetReference(accBuffer);
+        ref sbyte packed = ref MemoryMarshal.GetArrayDataReference(w.Weights);
+        ref int bias = ref MemoryMarshal.GetArrayDataReference(w.Bias);
+        ref float multipliers = ref MemoryMarshal.GetArrayDataReference(w.Multipliers);
+        nint blockBytes = (nint)nr * w.KPadded;
+        OutputQuant output = w.Output;
+
+        for (nint col = 0; col < w.N; col += nr)
+        {
+            ref sbyte block = ref Unsafe.Add(ref packed, col / nr * blockBytes);
+            nuint cols = (nuint)Math.Min(nr, w.N - col);
+            for (nint row = 0; row < rows; row += mr)
+            {
+                nint rowsHere = Math.Min(mr, rows - row);
+                TKernel.Compute(ref Unsafe.Add(ref a, row * lda), lda, rowsHere, ref block, ref Unsafe.Add(ref bias, col), w.K, ref acc);
+                for (nint r = 0; r < rowsHere; r++)
+                {
+                    Requantization.RowVector(ref Unsafe.Add(ref acc, r * nr), ref Unsafe.Add(ref multipliers, col),
+                        ref Unsafe.Add(ref c, (row + r) * ldc + col), cols, output);
+                }
+            }
+        }
+    }
+
+    /// <summary>Row <paramref name="index"/> of a tile, or the last valid row when the tile is partial.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref sbyte TileRow(ref sbyte a0, nint lda, nint rows, nint index)
+        => ref Unsafe.Add(ref a0, Math.Min(index, rows - 1) * lda);
+}

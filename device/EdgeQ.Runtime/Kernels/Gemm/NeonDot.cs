@@ -1,0 +1,75 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+
+namespace EdgeQ.Runtime.Kernels;
+
+/// <summary>ARM64 SDOT 4x16 tile, K in groups of 4: each 16-byte weight vector holds 4 channels x 4 k; SDOT (by
+/// element) multiplies it with one broadcast 4-byte group of an input row and adds into int32.</summary>
+internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
+{
+    public static GemmTile Tile => new(4, 16, 4);
+
+    public static void Compute(ref sbyte a, nint lda, nint rows, ref sbyte w, ref int bias, nint k, ref int acc)
+    {
+        ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
+        ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
+        ref sbyte a2 = ref GemmDriver.TileRow(ref a, lda, rows, 2);
+        ref sbyte a3 = ref GemmDriver.TileRow(ref a, lda, rows, 3);
+        Int32x16 r0 = Int32x16.Load(ref bias), r1 = r0, r2 = r0, r3 = r0;
+        nint i = 0;
+        for (; i + 16 <= k; i += 16)
+        {
+            Vector128<sbyte> x0 = Vector128.LoadUnsafe(ref a0, (nuint)i), x1 = Vector128.LoadUnsafe(ref a1, (nuint)i);
+            Vector128<sbyte> x2 = Vector128.LoadUnsafe(ref a2, (nuint)i), x3 = Vector128.LoadUnsafe(ref a3, (nuint)i);
+            ref sbyte wp = ref Unsafe.Add(ref w, i * 16);
+            Group(ref r0, ref r1, ref r2, ref r3, ref wp, x0, x1, x2, x3, 0);
+            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 64), x0, x1, x2, x3, 1);
+            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 128), x0, x1, x2, x3, 2);
+            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 192), x0, x1, x2, x3, 3);
+        }
+        if (i < k)
+        {
+            // K tail: zero-filled partial loads; the packed weights are zero beyond K up to the next group of 4.
+            nuint rest = (nuint)(k - i);
+            Vector128<sbyte> x0 = VectorIO.LoadPartial(ref Unsafe.Add(ref a0, i), rest);
+            Vector128<sbyte> x1 = VectorIO.LoadPartial(ref Unsafe.Add(ref a1, i), rest);
+            Vector128<sbyte> x2 = VectorIO.LoadPartial(ref Unsafe.Add(ref a2, i), rest);
+            Vector128<sbyte> x3 = VectorIO.LoadPartial(ref Unsafe.Add(ref a3, i), rest);
+            ref sbyte wp = ref Unsafe.Add(ref w, i * 16);
+            Group(ref r0, ref r1, ref r2, ref r3, ref wp, x0, x1, x2, x3, 0);
+            if (rest > 4) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 64), x0, x1, x2, x3, 1);
+            if (rest > 8) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 128), x0, x1, x2, x3, 2);
+            if (rest > 12) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 192), x0, x1, x2, x3, 3);
+        }
+        r0.Store(ref acc);
+        r1.Store(ref Unsafe.Add(ref acc, 16));
+        r2.Store(ref Unsafe.Add(ref acc, 32));
+        r3.Store(ref Unsafe.Add(ref acc, 48));
+    }
+
+    /// <summary>One group of 4 k (64 packed bytes: 16 channels x 4) for the four rows; <paramref name="lane"/>
+    /// selects the group's 4 bytes inside each row's 16-byte input vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Group(ref Int32x16 r0, ref Int32x16 r1, ref Int32x16 r2, ref Int32x16 r3, ref sbyte wp,
+        Vector128<sbyte> x0, Vector128<sbyte> x1, Vector128<sbyte> x2, Vector128<sbyte> x3, [ConstantExpected(Max = 3)] byte lane)
+    {
+        Vector128<sbyte> w0 = Vector128.LoadUnsafe(ref wp, 0), w1 = Vector128.LoadUnsafe(ref wp, 16);
+        Vector128<sbyte> w2 = Vector128.LoadUnsafe(ref wp, 32), w3 = Vector128.LoadUnsafe(ref wp, 48);
+        Dot(ref r0, w0, w1, w2, w3, x0, lane);
+        Dot(ref r1, w0, w1, w2, w3, x1, lane);
+        Dot(ref r2, w0, w1, w2, w3, x2, lane);
+        Dot(ref r3, w0, w1, w2, w3, x3, lane);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot(ref Int32x16 row, Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> w2, Vector128<sbyte> w3,
+        Vector128<sbyte> x, [ConstantExpected(Max = 3)] byte lane)
+    {
+        row.C0 = Dp.DotProductBySelectedQuadruplet(row.C0, w0, x, lane);
+        row.C1 = Dp.DotProductBySelectedQuadruplet(row.C1, w1, x, lane);
+        row.C2 = Dp.DotProductBySelectedQuadruplet(row.C2, w2, x, lane);
+        row.C3 = Dp.DotProductBySelectedQuadruplet(row.C3, w3, x, lane);
+    }
+}

@@ -1,0 +1,98 @@
+namespace EdgeQ.Runtime.Kernels;
+
+/// <summary>The kernels one CPU runs, chosen once (at model load) from its instruction sets, or forced to a
+/// variant for tests and <c>--kernels</c>. Operators call through these pointers and never branch on the ISA.
+/// A family without its own code for the requested variant uses the best one below it (depthwise on
+/// <see cref="KernelVariant.NeonDot"/> runs the <see cref="KernelVariant.Neon"/> kernel: SDOT does not help there);
+/// the <c>...Variant</c> properties say which code each family runs.</summary>
+public sealed unsafe class KernelTable
+{
+    private KernelTable(KernelVariant variant)
+    {
+        Variant = variant;
+        switch (variant)
+        {
+            case KernelVariant.Reference:
+                SetGemm(KernelVariant.Reference, Gemm1x1Reference.Tile, &Gemm1x1Reference.Run);
+                break;
+            case KernelVariant.Vector128:
+                SetGemm<Gemm4x16c1Vector128>(KernelVariant.Vector128);
+                break;
+            case KernelVariant.Avx2:
+                SetGemm<Gemm4x16c2Avx2>(KernelVariant.Avx2);
+                break;
+            case KernelVariant.Neon:
+                SetGemm<Gemm2x8c16Neon>(KernelVariant.Neon);
+                break;
+            case KernelVariant.NeonDot:
+                SetGemm<Gemm4x16c4NeonDot>(KernelVariant.NeonDot);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(variant), variant, null);
+        }
+
+        // Families whose vector code is portable Vector128 plus, where it pays, one ARM64 form.
+        bool arm = variant is KernelVariant.Neon or KernelVariant.NeonDot;
+        VectorFamiliesVariant = variant == KernelVariant.Reference ? KernelVariant.Reference : KernelVariant.Vector128;
+        bool vector = VectorFamiliesVariant == KernelVariant.Vector128;
+
+        DepthwiseVariant = arm ? KernelVariant.Neon : VectorFamiliesVariant;
+        Depthwise = arm ? &Window.Run<DepthwisePixel<DepthwiseC16Neon>, DepthwiseArgs>
+            : vector ? &Window.Run<DepthwisePixel<DepthwiseC16Vector128>, DepthwiseArgs> : &Window.Run<DepthwiseReference, DepthwiseArgs>;
+
+        MaxPool = vector ? &Window.Run<PoolingPixel<MaxPoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<MaxPoolReference>, PoolingArgs>;
+        AveragePool = vector ? &Window.Run<PoolingPixel<AveragePoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<AveragePoolReference>, PoolingArgs>;
+        Add = vector ? &BinaryVector128<AddOp>.Run : &BinaryReference<AddOp>.Run;
+        Mul = vector ? &BinaryVector128<MulOp>.Run : &BinaryReference<MulOp>.Run;
+        Requantize = vector ? &RequantizeVector128.Run : &RequantizeReference.Run;
+        ResizeBilinear = vector ? &BilinearDriver.Run<BilinearC16Vector128> : &BilinearDriver.Run<BilinearReference>;
+
+        LutVariant = arm ? KernelVariant.Neon : KernelVariant.Reference;
+        Lut = arm ? &LutC16Neon.Run : &LutReference.Run;
+    }
+
+    /// <summary>The table for this CPU's best variant.</summary>
+    public static KernelTable Best { get; } = new(KernelVariants.Best);
+
+    /// <summary>The table for a forced variant; fails if this CPU cannot run it.</summary>
+    public static KernelTable Create(KernelVariant variant)
+    {
+        if (!KernelVariants.IsSupported(variant))
+            throw new PlatformNotSupportedException($"kernel variant '{variant.Name()}' is not supported on this CPU");
+        return variant == Best.Variant ? Best : new KernelTable(variant);
+    }
+
+    /// <summary>The variant this table was built for.</summary>
+    public KernelVariant Variant { get; }
+
+    public GemmTile GemmTile { get; private set; }
+    public KernelVariant GemmVariant { get; private set; }
+    internal delegate*<ref sbyte, nint, nint, PackedGemm, ref sbyte, nint, void> Gemm { get; private set; }
+
+    public KernelVariant DepthwiseVariant { get; }
+    internal delegate*<in WindowOp, in DepthwiseArgs, int, int, void> Depthwise { get; }
+
+    /// <summary>Variant of pooling, elementwise, requantize and bilinear resize: Vector128 unless the table is the
+    /// reference one.</summary>
+    public KernelVariant VectorFamiliesVariant { get; }
+    internal delegate*<in WindowOp, in PoolingArgs, int, int, void> MaxPool { get; }
+    internal delegate*<in WindowOp, in PoolingArgs, int, int, void> AveragePool { get; }
+    internal delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> Add { get; }
+    internal delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> Mul { get; }
+    internal delegate*<ref sbyte, ref sbyte, nint, in RequantizeParams, void> Requantize { get; }
+    internal delegate*<ResizeBilinear, sbyte*, sbyte*, int, int, void> ResizeBilinear { get; }
+
+    /// <summary>Lookup tables: NEON TBL/TBX on ARM64, scalar elsewhere (x86 has no 256-byte table lookup).</summary>
+    public KernelVariant LutVariant { get; }
+    internal delegate*<ref sbyte, ref sbyte, ref sbyte, nint, void> Lut { get; }
+
+    private void SetGemm<TKernel>(KernelVariant variant) where TKernel : struct, IGemmMicrokernel
+        => SetGemm(variant, TKernel.Tile, &GemmDriver.Run<TKernel>);
+
+    private void SetGemm(KernelVariant variant, GemmTile tile, delegate*<ref sbyte, nint, nint, PackedGemm, ref sbyte, nint, void> kernel)
+    {
+        GemmVariant = variant;
+        GemmTile = tile;
+        Gemm = kernel;
+    }
+}

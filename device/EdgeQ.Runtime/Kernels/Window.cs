@@ -1,0 +1,103 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace EdgeQ.Runtime.Kernels;
+
+/// <summary>A sliding-window operation on pinned NHWC tensors: what the shared pixel loop needs.</summary>
+internal readonly unsafe struct WindowOp(ConvGeometry geometry, sbyte* input, Nhwc inputShape, sbyte* output, int outputChannels, sbyte* padding)
+{
+    public readonly ConvGeometry Geometry = geometry;
+    public readonly sbyte* Input = input;
+    public readonly Nhwc InputShape = inputShape;
+    public readonly sbyte* Output = output;
+    public readonly int OutputChannels = outputChannels;
+    /// <summary>What padding taps read (depthwise: the zero-point row), or null to leave them out (pooling).</summary>
+    public readonly sbyte* Padding = padding;
+}
+
+/// <summary>The work of one output pixel of a window kernel, given the input pixels under its taps.</summary>
+internal unsafe interface IPixelKernel<TArgs> where TArgs : struct
+{
+    static abstract void Pixel(sbyte** taps, int tapCount, sbyte* dst, in TArgs args);
+}
+
+/// <summary>Indirection for sliding-window kernels (depthwise conv, pooling): the input pixel under each tap.</summary>
+internal static unsafe class Window
+{
+    /// <summary>Runs <typeparamref name="TKernel"/> on output pixels [first, first + count) (flattened N x OH x OW).</summary>
+    public static void Run<TKernel, TArgs>(in WindowOp op, in TArgs args, int first, int count)
+        where TKernel : struct, IPixelKernel<TArgs> where TArgs : struct
+    {
+        ConvGeometry g = op.Geometry;
+        Nhwc s = op.InputShape;
+        int outputW = g.OutputW(s.W), outputH = g.OutputH(s.H);
+        // Between two neighbouring pixels whose windows lie inside the input along W, every in-bounds tap moves by
+        // one stride and the rest stay on the padding: no need to recompute them.
+        int interiorFirst = (g.PadLeft + g.StrideW - 1) / g.StrideW;
+        int interiorLast = (s.W - 1 + g.PadLeft - (g.KernelW - 1) * g.DilationW) / g.StrideW;
+        nint step = (nint)g.StrideW * s.C;
+        sbyte** taps = stackalloc sbyte*[g.Taps];
+        int tapCount = 0;
+        bool sameRow = false;
+        int ox = first % outputW, oy = first / outputW % outputH, n = first / (outputW * outputH);
+        for (int p = first; p < first + count; p++)
+        {
+            if (sameRow && ox > interiorFirst && ox <= interiorLast)
+            {
+                for (int t = 0; t < tapCount; t++)
+                {
+                    if (taps[t] != op.Padding) taps[t] += step;
+                }
+            }
+            else
+            {
+                tapCount = Taps(g, op.Input, s, n, oy, ox, op.Padding, taps);
+            }
+            TKernel.Pixel(taps, tapCount, op.Output + (nint)p * op.OutputChannels, args);
+            sameRow = ++ox < outputW;
+            if (!sameRow)
+            {
+                ox = 0;
+                if (++oy == outputH) { oy = 0; n++; }
+            }
+        }
+    }
+
+    /// <summary>Writes the address of the input pixel under each tap of output pixel (n, oy, ox), in kernel order;
+    /// a tap in the padding gets <paramref name="padding"/>, or is left out when that is null. Returns the number
+    /// of addresses written.</summary>
+    public static int Taps(in ConvGeometry g, sbyte* input, Nhwc s, int n, int oy, int ox, sbyte* padding, sbyte** taps)
+    {
+        int written = 0;
+        for (int ky = 0; ky < g.KernelH; ky++)
+        {
+            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
+            for (int kx = 0; kx < g.KernelW; kx++)
+            {
+                int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
+                if ((uint)iy < (uint)s.H && (uint)ix < (uint)s.W)
+                    taps[written++] = input + (((nint)n * s.H + iy) * s.W + ix) * s.C;
+                else if (padding != null)
+                    taps[written++] = padding;
+            }
+        }
+        return written;
+    }
+
+    /// <summary>Loads the 16 channels at <paramref name="p"/>, or the first <paramref name="count"/> of them
+    /// (zero-filled) at a channel tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> LoadChannels(sbyte* p, nuint count)
+        => count == 16 ? Vector128.Load(p) : VectorIO.LoadPartial(ref *p, count);
+
+    /// <summary>Loads the first <paramref name="count"/> (&lt;= 8) channels at <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector64<sbyte> LoadChannels8(sbyte* p, nuint count) => VectorIO.LoadPartial8(ref *p, count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreChannels(Vector128<sbyte> v, sbyte* p, nuint count)
+    {
+        if (count == 16) v.Store(p);
+        else VectorIO.StorePartial(v, ref *p, count);
+    }
+}

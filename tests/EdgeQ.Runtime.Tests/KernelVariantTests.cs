@@ -1,0 +1,111 @@
+using EdgeQ.Runtime.Diagnostics;
+using EdgeQ.Runtime.Kernels;
+
+namespace EdgeQ.Runtime.Tests;
+
+/// <summary>Every variant this CPU runs gives the reference's bytes on seeded random cases of every family, and the
+/// reference gives the direct spec loop's bytes where one exists.</summary>
+public class KernelVariantTests
+{
+    private const int CasesPerFamily = 150;
+
+    public static TheoryData<string, string> FamilyVariants()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (KernelFamily family in KernelFamilies.All)
+        foreach (KernelVariant variant in KernelVariants.Supported)
+            data.Add(family.Name, variant.Name());
+        return data;
+    }
+
+    public static TheoryData<string> Families() => new(KernelFamilies.All.Select(f => f.Name));
+
+    [Theory]
+    [MemberData(nameof(FamilyVariants))]
+    public void Variant_matches_reference_byte_for_byte(string familyName, string variantName)
+    {
+        KernelFamily family = KernelFamilies.All.Single(f => f.Name == familyName);
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable reference = KernelTable.Create(KernelVariant.Reference), table = KernelTable.Create(variant);
+        for (int i = 0; i < CasesPerFamily; i++)
+        {
+            KernelCase c = family.Case(i);
+            AssertBytes.Equal(c.Run(reference), c.Run(table), $"case {i} ({family.VariantOf(table).Name()}): {c}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Reference_matches_direct_spec_loop(string familyName)
+    {
+        KernelFamily family = KernelFamilies.All.Single(f => f.Name == familyName);
+        KernelTable reference = KernelTable.Create(KernelVariant.Reference);
+        for (int i = 0; i < CasesPerFamily; i++)
+        {
+            KernelCase c = family.Case(i);
+            if (c.RunOracle() is { } expected) AssertBytes.Equal(expected, c.Run(reference), $"case {i}: {c}");
+        }
+    }
+
+    public static TheoryData<string> Variants() => new(KernelVariants.Supported.Select(v => v.Name()));
+
+    /// <summary>Every K and N tail from 1 to 67 and every row tail from 1 to 9, like TensorPrimitives' length sweeps.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Gemm_handles_every_K_N_and_row_tail(string variantName)
+    {
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable reference = KernelTable.Create(KernelVariant.Reference), table = KernelTable.Create(variant);
+        var r = new CaseRandom(99);
+        for (int k = 1; k <= 67; k++)
+        for (int n = 1; n <= 67; n++)
+        {
+            int rows = r.Int(1, 9), zp = r.ZeroPoint();
+            sbyte[] a = r.Bytes(rows * k), w = r.Bytes(n * k, -127, 127);
+            int[] bias = Enumerable.Range(0, n).Select(_ => r.Int(-5000, 5000)).ToArray();
+            float[] m = [(float)(0.02 / Math.Sqrt(k) * r.LogUniform(0.1, 10))];
+            var q = new OutputQuant(r.ZeroPoint());
+            sbyte[] expected = new sbyte[rows * n], actual = new sbyte[rows * n];
+            Gemm.Run(reference, a, k, rows, Gemm.Pack(w, n, k, bias, zp, m, q, reference.GemmTile), expected, n);
+            Gemm.Run(table, a, k, rows, Gemm.Pack(w, n, k, bias, zp, m, q, table.GemmTile), actual, n);
+            AssertBytes.Equal(expected, actual, $"K={k} N={n} rows={rows}");
+        }
+    }
+
+    /// <summary>Threads split a layer into slices of output pixels: the bytes must not depend on the split.</summary>
+    [Theory]
+    [MemberData(nameof(FamilyVariants))]
+    public void Output_does_not_depend_on_how_the_work_is_split(string familyName, string variantName)
+    {
+        KernelFamily family = KernelFamilies.All.Single(f => f.Name == familyName);
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable table = KernelTable.Create(variant);
+        for (int i = 0; i < 30; i++)
+        {
+            KernelCase c = family.Case(i);
+            sbyte[] whole = c.Run(table);
+            foreach (int parts in new[] { 2, 3, 7 })
+                AssertBytes.Equal(whole, c.Run(table, parts), $"case {i} in {parts} parts: {c}");
+        }
+    }
+
+    [Fact]
+    public void Cases_are_reproducible_and_distinct()
+    {
+        foreach (KernelFamily family in KernelFamilies.All)
+        {
+            Assert.Equal(family.Case(3).ToString(), family.Case(3).ToString());
+            Assert.NotEqual(family.Case(3).ToString(), family.Case(4).ToString());
+        }
+    }
+}
+
+internal static class AssertBytes
+{
+    public static void Equal(sbyte[] expected, sbyte[] actual, string context)
+    {
+        Assert.True(expected.Length == actual.Length, $"length {actual.Length} != {expected.Length}; {context}");
+        int i = expected.AsSpan().CommonPrefixLength(actual);
+        Assert.True(i == expected.Length, i == expected.Length ? "" : $"byte {i}: {actual[i]} != {expected[i]}; {context}");
+    }
+}

@@ -1,0 +1,59 @@
+using EdgeQ.Runtime.Diagnostics;
+using EdgeQ.Runtime.Kernels;
+
+namespace EdgeQ.Runtime.Tests;
+
+public class RequantizationTests
+{
+    [Theory]
+    [InlineData(5, 0.5f, 0, 2)]       // 2.5 -> 2 (ties to even)
+    [InlineData(7, 0.5f, 0, 4)]       // 3.5 -> 4
+    [InlineData(-5, 0.5f, 0, -2)]     // -2.5 -> -2
+    [InlineData(-7, 0.5f, 10, 6)]     // -3.5 -> -4, + 10
+    [InlineData(1, 0.5f, -128, -128)] // 0.5 -> 0, + zp
+    [InlineData(int.MaxValue, 100f, 0, 127)]
+    [InlineData(int.MinValue, 100f, 0, -128)]
+    [InlineData(int.MinValue, 100f, 127, -128)]   // clamp to lo = -255 before rounding: no overflow
+    [InlineData(1000, 1e-9f, -7, -7)]
+    public void Scalar_follows_the_spec(int acc, float multiplier, int zeroPoint, int expected)
+        => Assert.Equal(expected, Requantization.FromAccumulator(acc, multiplier, new OutputQuant(zeroPoint)));
+
+    [Fact]
+    public void Fused_activation_clamps_in_the_quantized_domain()
+    {
+        var relu = new OutputQuant(-20, -20, 127);
+        Assert.Equal(-20, Requantization.FromAccumulator(-1000, 0.1f, relu));
+        Assert.Equal(-10, Requantization.FromAccumulator(100, 0.1f, relu));
+        var relu6 = new OutputQuant(-20, -20, 40);
+        Assert.Equal(40, Requantization.FromAccumulator(100_000, 0.1f, relu6));
+    }
+
+    [Theory]
+    [InlineData(-129, -128, 127)]
+    [InlineData(0, -128, 128)]
+    [InlineData(0, 10, 9)]
+    public void Output_quantization_rejects_invalid_ranges(int zeroPoint, int qmin, int qmax)
+        => Assert.ThrowsAny<ArgumentException>(() => new OutputQuant(zeroPoint, qmin, qmax));
+
+    [Fact]
+    public void Vector_row_equals_scalar_row_for_every_length_and_extreme_values()
+    {
+        var r = new CaseRandom(42);
+        for (int count = 1; count <= 67; count++)
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var acc = new int[count];
+            var m = new float[count];
+            for (int i = 0; i < count; i++)
+            {
+                acc[i] = r.Int(0, 9) switch { 0 => int.MaxValue, 1 => int.MinValue, 2 => r.Int(-3, 3), _ => r.Int(-5_000_000, 5_000_000) };
+                m[i] = r.Int(0, 5) == 0 ? r.Pick(0.5f, 0.25f) : (float)r.LogUniform(1e-7, 10);
+            }
+            OutputQuant q = r.Chance(50) ? new OutputQuant(r.ZeroPoint()) : new OutputQuant(0, r.Int(-128, 0), r.Int(0, 127));
+            sbyte[] scalar = new sbyte[count], vector = new sbyte[count];
+            Requantization.RowScalar(ref acc[0], ref m[0], ref scalar[0], (nuint)count, q);
+            Requantization.RowVector(ref acc[0], ref m[0], ref vector[0], (nuint)count, q);
+            Assert.Equal(scalar, vector);
+        }
+    }
+}
