@@ -46,7 +46,7 @@ root.SetAction(parse =>
 
         var models = modelNames.Select(ModelCatalog.Load).ToList();   // unknown or missing models fail before any measuring
         var started = DateTime.UtcNow;
-        string loadAtStart = MachineInfo.LoadAverage();
+        double loadAtStart = MachineInfo.LoadAverage();
         var runner = new InterleavedRunner(warmup, runs, Console.Error);
         var results = new List<BenchmarkResult>();
         foreach (var model in models)

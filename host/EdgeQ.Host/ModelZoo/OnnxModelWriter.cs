@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using EdgeQ.Host.Onnx.Proto;
 using Google.Protobuf;
 
@@ -21,7 +22,7 @@ internal sealed class OnnxModelWriter(string graphName, int opset)
     {
         var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
         tensor.Dims.AddRange(shape.Select(d => (long)d));
-        tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
         graph.Initializer.Add(tensor);
         return name;
     }

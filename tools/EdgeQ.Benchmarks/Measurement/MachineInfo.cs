@@ -33,5 +33,5 @@ internal sealed record MachineInfo(string CpuModel, double ClockGHz, int Logical
     }
 
     /// <summary>The 1-minute load average (/proc/loadavg): how busy the shared machine was.</summary>
-    public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+    public static double LoadAverage() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 }

@@ -26,7 +26,8 @@ internal static class JsonReport
                 json.WriteNumber("macs", r.Model.Macs.Value);
                 foreach (var e in r.Engines) WriteEngine(json, e, r, context.Machine);
                 json.WriteNumber("int8_peak_gmacs", context.Machine.Int8PeakGmacs(r.Threads));
-                json.WriteString("load_average", $"{context.LoadAverageAtStart} -> {context.LoadAverageAtEnd}");
+                json.WriteNumber("load_average_start", context.LoadAverageAtStart);
+                json.WriteNumber("load_average_end", context.LoadAverageAtEnd);
                 json.WriteEndObject();
             }
             json.WriteEndArray();

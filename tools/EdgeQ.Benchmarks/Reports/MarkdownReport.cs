@@ -17,8 +17,8 @@ internal static class MarkdownReport
         var text = new StringBuilder();
         text.AppendLine($"Measured {context.StartedUtc:yyyy-MM-dd HH:mm} UTC with `{context.CommandLine}`: {machine.CpuModel}, " +
             $"{machine.LogicalCores} logical cores, clock {machine.ClockGHz:F2} GHz (/proc/cpuinfo), ONNX Runtime {context.OnnxRuntimeVersion}. " +
-            $"1-minute load average {context.LoadAverageAtStart} at the start and {context.LoadAverageAtEnd} at the end: " +
-            "a shared machine under load, so these figures are noisy.");
+            $"1-minute load average {Number(context.LoadAverageAtStart, "F2")} at the start and {Number(context.LoadAverageAtEnd, "F2")} at the end" +
+            (context.MachineWasBusy ? ": a shared machine under load, so these figures are noisy." : "."));
         text.AppendLine();
         text.AppendLine($"Latency: median (p25–p75) ms of {context.MeasuredRuns} interleaved runs per engine after {context.WarmupRuns} warm-up runs. " +
             "Speed-up = peer median / EdgeQ median. GMAC/s = MACs of EdgeQ's optimized graph / median latency.");
