@@ -1,0 +1,64 @@
+using System.Runtime.InteropServices;
+using EdgeQ.Host.Onnx.Proto;
+using Google.Protobuf;
+
+namespace EdgeQ.Host.ModelZoo;
+
+/// <summary>Assembles an ONNX graph node by node with the generated protobuf classes (float tensors, default domain).</summary>
+internal sealed class OnnxModelWriter(string graphName, int opset)
+{
+    private readonly GraphProto graph = new() { Name = graphName };
+    private readonly Dictionary<string, int> nodesPerOp = [];
+
+    public string Input(string name, params int[] shape)
+    {
+        graph.Input.Add(FloatValueInfo(name, shape));
+        return name;
+    }
+
+    public void Output(string name, params int[] shape) => graph.Output.Add(FloatValueInfo(name, shape));
+
+    public string Initializer(string name, int[] shape, float[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(shape.Select(d => (long)d));
+        tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>Adds a node named after its op and returns its single output (named after the node).</summary>
+    public string Node(string opType, string[] inputs, params (string Name, object Value)[] attributes)
+    {
+        int index = nodesPerOp.GetValueOrDefault(opType);
+        nodesPerOp[opType] = index + 1;
+        var node = new NodeProto { OpType = opType, Name = $"{opType}_{index}" };
+        node.Input.AddRange(inputs);
+        node.Output.Add(node.Name + "_out");
+        node.Attribute.AddRange(attributes.Select(a => Attribute(a.Name, a.Value)));
+        graph.Node.Add(node);
+        return node.Output[0];
+    }
+
+    public byte[] ToBytes()
+    {
+        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "EdgeQ ModelZoo" };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return model.ToByteArray();
+    }
+
+    private static AttributeProto Attribute(string name, object value) => value switch
+    {
+        int i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
+        float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
+        int[] ints => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { ints.Select(v => (long)v) } },
+        _ => throw new ArgumentException($"attribute {name}: unsupported type {value.GetType().Name}"),
+    };
+
+    private static ValueInfoProto FloatValueInfo(string name, int[] shape)
+    {
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = new TensorShapeProto() };
+        tensorType.Shape.Dim.AddRange(shape.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
+    }
+}

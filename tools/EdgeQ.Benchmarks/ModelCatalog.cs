@@ -1,0 +1,90 @@
+using System.Reflection;
+using EdgeQ.Host.Ir;
+using EdgeQ.Host.ModelZoo;
+using EdgeQ.Host.Onnx;
+using EdgeQ.Host.Transforms;
+using EdgeQ.CommandLine;
+
+namespace EdgeQ.Benchmarks;
+
+/// <summary>The benchmark's models, by the names <c>--models</c> takes, and where each comes from.</summary>
+internal static class ModelCatalog
+{
+    private sealed record Source(Func<string> OnnxPath, string InputName, int[] InputShape);
+
+    private static readonly string RepoRoot = FindRepoRoot();
+
+    private static readonly Dictionary<string, Source> Sources = new()
+    {
+        ["mobilenet_v1_0.25"] = new(() => Existing(Path.Combine(RepoRoot, "..", "shared", "data", "models", "mobilenet_v1_0.25_224.onnx"),
+            "it lives in ../shared/data/models beside the repository"), "input", [1, 3, 224, 224]),
+        ["resnet18"] = new(ResNet18Path, "Input247", [1, 3, 224, 224]),
+        // 640x640: a typical detection input (PaddleOCR's default limit is 960 on the long side).
+        ["ppocr_v4_det"] = new(() => Existing(Path.Combine(RepoRoot, ".cache", "models", "ocr-models", "assets", "ch_PP-OCRv4_det_infer.onnx"),
+            "run tools/fetch-models.sh (bench.sh does)"), "x", [1, 3, 640, 640]),
+        ["mobilenet_v2_1.0"] = new(() => BuiltModel("mobilenet_v2_1.0_224"), ArchitectureModels.InputName, [1, 3, 224, 224]),
+        ["mobilenet_v3_large"] = new(() => BuiltModel("mobilenet_v3_large_224"), ArchitectureModels.InputName, [1, 3, 224, 224]),
+    };
+
+    public static IReadOnlyCollection<string> Names => Sources.Keys;
+
+    public static BenchmarkModel Load(string name)
+    {
+        var source = Sources.TryGetValue(name, out var s) ? s
+            : throw new UsageException($"unknown model '{name}'; models: {string.Join(", ", Names)}");
+        string path = source.OnnxPath();
+        var importOptions = new ImportOptions { InputShapes = new Dictionary<string, int[]> { [source.InputName] = source.InputShape } };
+        return new BenchmarkModel
+        {
+            Name = name,
+            OnnxPath = path,
+            InputName = source.InputName,
+            InputShape = source.InputShape,
+            Input = DeterministicInput(Shapes.Size(source.InputShape)),
+            Macs = new(() => GraphOptimizer.Load(path, importOptions).TotalMacs),
+        };
+    }
+
+    /// <summary>Values in [-1, 1), fixed seed: latency does not depend on them, but every engine sees the same ones.</summary>
+    private static float[] DeterministicInput(int size)
+    {
+        var random = new Random(7);
+        return Enumerable.Range(0, size).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+    }
+
+    /// <summary>
+    /// The builder's models, in artifacts/bench-models (ignored by git); rewritten only when the builder's output changed,
+    /// so a file from an older builder is never measured.
+    /// </summary>
+    private static string BuiltModel(string name)
+    {
+        const int seed = 1;
+        string path = Path.Combine(RepoRoot, "artifacts", "bench-models", $"{name}-seed{seed}.onnx");
+        byte[] model = ArchitectureModels.ByName[name](seed);
+        if (!File.Exists(path) || !File.ReadAllBytes(path).AsSpan().SequenceEqual(model))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            string partial = path + ".partial";
+            File.WriteAllBytes(partial, model);
+            File.Move(partial, path, overwrite: true);
+        }
+        return path;
+    }
+
+    private static string ResNet18Path()
+    {
+        string root = typeof(ModelCatalog).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "NuGetPackageRoot").Value!;
+        return Existing(Path.Combine(root, "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"),
+            "`dotnet restore tools/EdgeQ.Benchmarks` downloads it (PackageDownload)");
+    }
+
+    private static string Existing(string path, string hint) =>
+        File.Exists(path) ? Path.GetFullPath(path) : throw new UsageException($"{Path.GetFullPath(path)} is missing: {hint}");
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "EdgeQ.sln"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find the repository root (EdgeQ.sln) above " + AppContext.BaseDirectory);
+    }
+}

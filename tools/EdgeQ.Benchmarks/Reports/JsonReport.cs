@@ -1,0 +1,57 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using EdgeQ.Benchmarks.Engines;
+using EdgeQ.Benchmarks.Measurement;
+
+namespace EdgeQ.Benchmarks.Reports;
+
+/// <summary>
+/// One JSON array, one object per model and thread count: <c>model</c>, <c>threads</c>, <c>macs</c>, and per engine
+/// <c>{key}_ms</c> (median; null while the engine is pending) with its quartiles, load time, peak memory and GMAC/s.
+/// </summary>
+internal static class JsonReport
+{
+    public static string Format(IReadOnlyList<BenchmarkResult> results, RunContext context)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var r in results)
+            {
+                json.WriteStartObject();
+                json.WriteString("model", r.Model.Name);
+                json.WriteNumber("threads", r.Threads);
+                json.WriteNumber("macs", r.Model.Macs.Value);
+                foreach (var e in r.Engines) WriteEngine(json, e, r, context.Machine);
+                json.WriteNumber("int8_peak_gmacs", context.Machine.Int8PeakGmacs(r.Threads));
+                json.WriteNumber("load_average_start", context.LoadAverageAtStart);
+                json.WriteNumber("load_average_end", context.LoadAverageAtEnd);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteEngine(Utf8JsonWriter json, EngineResult e, BenchmarkResult r, MachineInfo machine)
+    {
+        string key = e.Engine.Key;
+        if (e.Latency is not { } s)
+        {
+            json.WriteNull(key + "_ms");
+            json.WriteString(key + "_pending", e.Unavailable);
+            return;
+        }
+        json.WriteNumber(key + "_ms", Math.Round(s.MedianMs, 3));
+        json.WriteNumber(key + "_p25_ms", Math.Round(s.P25Ms, 3));
+        json.WriteNumber(key + "_p75_ms", Math.Round(s.P75Ms, 3));
+        json.WriteNumber(key + "_runs", s.Runs);
+        json.WriteNumber(key + "_load_ms", Math.Round(e.LoadMs, 1));
+        json.WriteNumber(key + "_peak_mib", Math.Round(e.PeakBytes / 1048576.0, 1));
+        double gmacs = Formatting.Gmacs(r.Model.Macs.Value, s);
+        json.WriteNumber(key + "_gmacs", Math.Round(gmacs, 2));
+        if (key == EngineCatalog.EdgeQInt8) json.WriteNumber(key + "_int8_peak_share", Math.Round(gmacs / machine.Int8PeakGmacs(r.Threads), 4));
+    }
+}
