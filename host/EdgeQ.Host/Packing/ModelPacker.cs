@@ -1,0 +1,45 @@
+using EdgeQ.Format;
+using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Ir;
+using EdgeQ.Host.Quantization;
+
+namespace EdgeQ.Host.Packing;
+
+/// <summary>Progress of a pack: the stage running and how far it is (0..1).</summary>
+public readonly record struct PackProgress(string Stage, double Fraction);
+
+/// <summary>What a pack produced: the model, and the intermediate results reports and bias correction read.</summary>
+public sealed record PackResult(EqmModel Model, QuantizationPlan Plan, CalibrationStatistics Statistics, EqualizationResult? Equalization);
+
+/// <summary>
+/// The host pipeline after import: (equalize) -> calibrate -> quantize -> lower to .eqm. The graph is the optimized
+/// NHWC graph (GraphOptimizer); equalization rewrites its weights in place.
+/// </summary>
+public static class ModelPacker
+{
+    public const string Producer = "edgeq 0.1.0";
+
+    public static PackResult Pack(Graph graph, ICalibrationData calibration, PackOptions options, IProgress<PackProgress>? progress = null)
+    {
+        options.Validate();
+        if (options.BiasCorrection != BiasCorrectionMethod.None)
+            throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' is not implemented yet; use 'none'");
+        var equalization = options.Equalize ? CrossLayerEqualization.Run(graph) : null;
+        var statistics = ActivationCalibrator.Run(graph, calibration, options.Calibration,
+            new Progress<double>(f => progress?.Report(new PackProgress("calibrate", f))));
+        var plan = QuantizationPlan.Create(graph, statistics, options.Quantization, InputRange(options.Preprocessing));
+        var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
+        var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
+        return new PackResult(model, plan, statistics, equalization);
+    }
+
+    /// <summary>
+    /// The real values the input can take: (pixel - mean) / std over pixels 0..255 and all channels. Known exactly
+    /// from the preprocessing, so the input is not calibrated.
+    /// </summary>
+    public static (double Low, double High) InputRange(ImagePreprocessing preprocessing)
+    {
+        var ends = preprocessing.Mean.Zip(preprocessing.Std).SelectMany(c => (double[])[(0 - c.First) / c.Second, (255 - c.First) / c.Second]).ToList();
+        return (ends.Min(), ends.Max());
+    }
+}
