@@ -57,25 +57,43 @@ public sealed class TensorStatistics
     }
 }
 
-/// <summary>Per-channel mean of a layer's output before its activation (NHWC: the last axis is the channel).</summary>
-public sealed class ChannelMeans(int channels)
+/// <summary>Per-channel mean and maximum of a layer's output before its activation (NHWC: the last axis is the channel).</summary>
+public sealed class ChannelStatistics
 {
     private readonly Lock gate = new();
-    private readonly double[] sums = new double[channels];
+    private readonly double[] sums;
+    private readonly float[] maxima;
     private long count;
+
+    public ChannelStatistics(int channels)
+    {
+        sums = new double[channels];
+        maxima = Enumerable.Repeat(float.NegativeInfinity, channels).ToArray();
+    }
 
     public int Channels => sums.Length;
     public long Count => count;
     public double[] Means => sums.Select(s => count == 0 ? 0 : s / count).ToArray();
+    public float[] Maxima => (float[])maxima.Clone();
 
     internal void Add(ReadOnlySpan<float> values)
     {
-        var local = new double[sums.Length];
-        for (int i = 0; i < values.Length; i++) local[i % local.Length] += values[i];
+        int channels = sums.Length;
+        var localSums = new double[channels];
+        var localMaxima = Enumerable.Repeat(float.NegativeInfinity, channels).ToArray();
+        for (int i = 0; i < values.Length; i++)
+        {
+            localSums[i % channels] += values[i];
+            localMaxima[i % channels] = Math.Max(localMaxima[i % channels], values[i]);
+        }
         lock (gate)
         {
-            for (int c = 0; c < sums.Length; c++) sums[c] += local[c];
-            count += values.Length / sums.Length;
+            for (int c = 0; c < channels; c++)
+            {
+                sums[c] += localSums[c];
+                maxima[c] = Math.Max(maxima[c], localMaxima[c]);
+            }
+            count += values.Length / channels;
         }
     }
 }
@@ -90,14 +108,14 @@ public sealed class CalibrationStatistics
     /// runtime stores that tensor too, between the layer and its LUT.
     /// </summary>
     public Dictionary<Node, TensorStatistics> PreActivations { get; } = [];
-    /// <summary>Per-channel pre-activation means of the layers with a bias (conv, transposed conv, gemm).</summary>
-    public Dictionary<Node, ChannelMeans> Means { get; } = [];
+    /// <summary>Per-channel pre-activation means and maxima of the layers with a bias (conv, transposed conv, gemm).</summary>
+    public Dictionary<Node, ChannelStatistics> Channels { get; } = [];
     public int Samples { get; internal set; }
 }
 
 /// <summary>
 /// Runs the float executor over calibration samples and records activation statistics: a first pass for extremes
-/// and channel means, a second for histograms when the method needs them (their bins span the first pass's range).
+/// and channel statistics, a second for histograms when the method needs them (their bins span the first pass's range).
 /// </summary>
 public static class ActivationCalibrator
 {
@@ -112,7 +130,7 @@ public static class ActivationCalibrator
         {
             foreach (var output in node.Outputs.Where(v => v.Type == ElementType.Float32)) stats.Tensors[output] = new TensorStatistics();
             if (!AffineQuantization.IsClamp(NodeKernels.FusedActivation(node))) stats.PreActivations[node] = new TensorStatistics();
-            if (node is ConvNode or ConvTransposeNode or FullyConnectedNode) stats.Means[node] = new ChannelMeans(node.Output.Shape[^1]);
+            if (node is ConvNode or ConvTransposeNode or FullyConnectedNode) stats.Channels[node] = new ChannelStatistics(node.Output.Shape[^1]);
         }
         var executor = new FloatExecutor(graph);
         bool histograms = method != CalibrationMethod.MinMax;
@@ -122,7 +140,7 @@ public static class ActivationCalibrator
         {
             var values = o.Tensor.Floats.AsSpan();
             bool preActivation = o.PreActivation || NodeKernels.FusedActivation(o.Node).Kind == ActivationKind.None;
-            if (preActivation && o.Value == o.Node.Output && stats.Means.TryGetValue(o.Node, out var means)) means.Add(values);
+            if (preActivation && o.Value == o.Node.Output && stats.Channels.TryGetValue(o.Node, out var channels)) channels.Add(values);
             var target = o.PreActivation ? stats.PreActivations.GetValueOrDefault(o.Node) : stats.Tensors.GetValueOrDefault(o.Value);
             target?.AddExtremes(values);
         }

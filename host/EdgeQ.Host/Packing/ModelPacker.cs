@@ -24,13 +24,21 @@ public static class ModelPacker
         options.Validate();
         if (options.BiasCorrection != BiasCorrectionMethod.None)
             throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' is not implemented yet; use 'none'");
-        var equalization = options.Equalize ? CrossLayerEqualization.Run(graph) : null;
+        var equalization = options.Equalize ? Equalize(graph, calibration, progress) : null;
         var statistics = ActivationCalibrator.Run(graph, calibration, options.Calibration,
             new Progress<double>(f => progress?.Report(new PackProgress("calibrate", f))));
         var plan = QuantizationPlan.Create(graph, statistics, options.Quantization, InputRange(options.Preprocessing));
         var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
         var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
         return new PackResult(model, plan, statistics, equalization);
+    }
+
+    /// <summary>Equalization through ReLU6 needs the float model's per-channel maxima: one min/max calibration pass first.</summary>
+    private static EqualizationResult Equalize(Graph graph, ICalibrationData calibration, IProgress<PackProgress>? progress)
+    {
+        var before = ActivationCalibrator.Run(graph, calibration, CalibrationMethod.MinMax,
+            new Progress<double>(f => progress?.Report(new PackProgress("equalize", f))));
+        return CrossLayerEqualization.Run(graph, before.Channels.ToDictionary(kv => kv.Key, kv => kv.Value.Maxima));
     }
 
     /// <summary>
