@@ -23,14 +23,12 @@ public sealed class TensorStatistics
         }
     }
 
-    /// <summary>Spans the observed range widened to 0 (quantized ranges contain 0); null for a constant-zero tensor.</summary>
-    internal Histogram? NewHistogram()
+    /// <summary>Bins over the observed range widened to 0 (quantized ranges contain 0); none for a constant-zero tensor.</summary>
+    internal void StartHistogram()
     {
         double low = Math.Min(Min, 0), high = Math.Max(Max, 0);
-        return high > low ? new Histogram(low, high) : null;
+        Histogram = high > low ? new Histogram(low, high) : null;
     }
-
-    internal void StartHistogram() => Histogram = NewHistogram();
 
     internal void AddToHistogram(ReadOnlySpan<float> values)
     {
@@ -121,7 +119,7 @@ public static class ActivationCalibrator
 {
     public const int BatchSize = 8;
 
-    public static CalibrationStatistics Run(Graph graph, ICalibrationData data, CalibrationMethod method, IProgress<double>? progress = null)
+    public static CalibrationStatistics Run(Graph graph, ICalibrationData data, CalibrationMethod method, Action<double>? reportFraction = null)
     {
         if (graph.Inputs.Count != 1) throw new NotSupportedException($"calibration needs a graph with one input, this one has {graph.Inputs.Count}");
         if (data.Count == 0) throw new ArgumentException("no calibration samples");
@@ -134,27 +132,24 @@ public static class ActivationCalibrator
         }
         var executor = new FloatExecutor(graph);
         bool histograms = method != CalibrationMethod.MinMax;
-        int passes = histograms ? 2 : 1;
+        double passes = histograms ? 2 : 1;
 
+        TensorStatistics? Target(in TensorObservation o) =>
+            o.PreActivation ? stats.PreActivations.GetValueOrDefault(o.Node) : stats.Tensors.GetValueOrDefault(o.Value);
         void FirstPass(in TensorObservation o)
         {
             var values = o.Tensor.Floats.AsSpan();
             bool preActivation = o.PreActivation || NodeKernels.FusedActivation(o.Node).Kind == ActivationKind.None;
             if (preActivation && o.Value == o.Node.Output && stats.Channels.TryGetValue(o.Node, out var channels)) channels.Add(values);
-            var target = o.PreActivation ? stats.PreActivations.GetValueOrDefault(o.Node) : stats.Tensors.GetValueOrDefault(o.Value);
-            target?.AddExtremes(values);
+            Target(o)?.AddExtremes(values);
         }
-        void SecondPass(in TensorObservation o)
-        {
-            var target = o.PreActivation ? stats.PreActivations.GetValueOrDefault(o.Node) : stats.Tensors.GetValueOrDefault(o.Value);
-            target?.AddToHistogram(o.Tensor.Floats);
-        }
+        void SecondPass(in TensorObservation o) => Target(o)?.AddToHistogram(o.Tensor.Floats);
 
-        RunAll(executor, data, FirstPass, done => progress?.Report(done / (double)passes));
+        RunAll(executor, data, FirstPass, done => reportFraction?.Invoke(done / passes));
         if (histograms)
         {
             foreach (var s in stats.Tensors.Values.Concat(stats.PreActivations.Values)) s.StartHistogram();
-            RunAll(executor, data, SecondPass, done => progress?.Report((1 + done) / passes));
+            RunAll(executor, data, SecondPass, done => reportFraction?.Invoke((1 + done) / passes));
         }
         return stats;
     }

@@ -52,7 +52,6 @@ public sealed class ImageCalibrationData : ICalibrationData
     }
 
     public int Count => paths.Count;
-    public IReadOnlyList<string> Paths => paths;
 
     public TensorData Load(int index)
     {

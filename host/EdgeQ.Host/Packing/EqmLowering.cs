@@ -59,6 +59,15 @@ public sealed class EqmLowering
                 int[] operands = [Operand(binary.Inputs[0]), Operand(binary.Inputs[1])];
                 Define(node.Output, EmitClamped(node, clamp => binary.Kind == BinaryKind.Add ? new AddParams(clamp) : new MulParams(clamp), operands, node.Output.Name));
                 break;
+            // x - c = x + (-c) and x / c = x * (1 / c): a constant right operand folds into the int8 Add / Mul.
+            case BinaryNode { Kind: BinaryKind.Sub or BinaryKind.Div } binary when binary.Inputs[1].Constant is { } constant
+                && (binary.Kind == BinaryKind.Sub || !constant.Floats.Contains(0f)):
+                bool sub = binary.Kind == BinaryKind.Sub;
+                int folded = QuantizedConstant(binary.Inputs[1].Name + (sub ? ":negated" : ":reciprocal"), binary.Inputs[1].Shape,
+                    constant.Floats.Select(c => sub ? -c : 1 / c).ToArray());
+                int[] pair = [Operand(binary.Inputs[0]), folded];
+                Define(node.Output, EmitClamped(node, clamp => sub ? new AddParams(clamp) : new MulParams(clamp), pair, node.Output.Name));
+                break;
             case ConcatNode concat:
                 Emit(node, new ConcatParams(concat.Axis), [.. concat.Inputs.Select(Tensor)]);
                 break;
@@ -250,13 +259,16 @@ public sealed class EqmLowering
     private int Operand(Value value)
     {
         if (!value.IsConstant) return Tensor(value);
-        if (tensors.TryGetValue(value, out int existing)) return existing;
-        var data = value.Constant!.Floats;
-        var q = AffineQuantization.FromRange(data.Min(), data.Max());
-        var bytes = data.Select(x => (byte)(sbyte)q.Quantize(x)).ToArray();
-        int index = builder.AddTensor(new EqmTensor(value.Name, FormatType.Int8, value.Shape, q.ToEqm(), bytes));
-        tensors[value] = index;
+        if (!tensors.TryGetValue(value, out int index))
+            tensors[value] = index = QuantizedConstant(value.Name, value.Shape, value.Constant!.Floats);
         return index;
+    }
+
+    private int QuantizedConstant(string name, int[] shape, float[] values)
+    {
+        var q = AffineQuantization.FromRange(values.Min(), values.Max());
+        var bytes = values.Select(x => (byte)(sbyte)q.Quantize(x)).ToArray();
+        return builder.AddTensor(new EqmTensor(name, FormatType.Int8, shape, q.ToEqm(), bytes));
     }
 
     /// <summary>Transposes int8 weights through the float tensor code (int8 values are exact in float32).</summary>

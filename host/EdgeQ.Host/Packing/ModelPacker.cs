@@ -26,7 +26,7 @@ public static class ModelPacker
             throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' is not implemented yet; use 'none'");
         var equalization = options.Equalize ? Equalize(graph, calibration, progress) : null;
         var statistics = ActivationCalibrator.Run(graph, calibration, options.Calibration,
-            new Progress<double>(f => progress?.Report(new PackProgress("calibrate", f))));
+            f => progress?.Report(new PackProgress("calibrate", f)));
         var plan = QuantizationPlan.Create(graph, statistics, options.Quantization, InputRange(options.Preprocessing));
         var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
         var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
@@ -37,7 +37,7 @@ public static class ModelPacker
     private static EqualizationResult Equalize(Graph graph, ICalibrationData calibration, IProgress<PackProgress>? progress)
     {
         var before = ActivationCalibrator.Run(graph, calibration, CalibrationMethod.MinMax,
-            new Progress<double>(f => progress?.Report(new PackProgress("equalize", f))));
+            f => progress?.Report(new PackProgress("equalize", f)));
         return CrossLayerEqualization.Run(graph, before.Channels.ToDictionary(kv => kv.Key, kv => kv.Value.Maxima));
     }
 

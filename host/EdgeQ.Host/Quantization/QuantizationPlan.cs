@@ -31,7 +31,7 @@ public sealed class QuantizationPlan
     public IReadOnlyDictionary<Node, AffineQuantization> PreActivations { get; }
     public IReadOnlyDictionary<Node, QuantizedLayer> Layers { get; }
 
-    /// <summary>The output-channel axis of a layer's weights in the IR layout (docs/ir.md: OHWI, depthwise 1HWC, gemm OI, deconv IHWO).</summary>
+    /// <summary>The output-channel axis of a layer's weights in the IR layout (conv OHWI, depthwise 1HWC, gemm OI, deconv IHWO).</summary>
     public static int WeightChannelAxis(Node layer) => layer switch
     {
         ConvNode { IsDepthwise: true } => 3,
@@ -73,7 +73,10 @@ public sealed class QuantizationPlan
         foreach (var value in statistics.Tensors.Keys.Append(graph.Inputs[0]))
         {
             var root = groups.Find(value);
-            activations[value] = AffineQuantization.FromRange(ranges[root].Low, ranges[root].High);
+            var (low, high) = ranges[root];
+            activations[value] = double.IsFinite(low) && double.IsFinite(high)
+                ? AffineQuantization.FromRange(low, high)
+                : throw new InvalidOperationException($"'{value.Name}' reached [{low}, {high}] during calibration: the float model overflows on these images");
         }
         var preActivations = statistics.PreActivations.ToDictionary(kv => kv.Key, kv => kv.Value.Quantization(settings.Method, settings.Percentile));
 

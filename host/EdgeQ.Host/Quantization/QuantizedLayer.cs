@@ -48,13 +48,16 @@ public sealed class QuantizedLayer
             double budget = AccumulatorBudget - (Math.Abs(input.ZeroPoint) + 128.0) * sums[c].AbsSum;
             required[c] = Math.Abs(bias[c]) / (input.Scale * budget);
         }
+        var tooNarrow = Enumerable.Range(0, required.Length).Where(c => required[c] > quantized.ScaleOf(c)).ToList();
         int widened = 0;
-        if (required.Select((r, c) => r > quantized.ScaleOf(c)).Any(x => x))
+        if (tooNarrow.Count > 0)
         {
+            // A hair above the bound, so the float32 scale cannot round back below it.
+            const float margin = 1.0001f;
             float[] scales = quantized.Scales.Length == 1
-                ? [(float)Math.Max(quantized.Scales[0], required.Max()) * 1.0001f]
-                : quantized.Scales.Select((s, c) => required[c] > s ? (float)required[c] * 1.0001f : s).ToArray();
-            widened = quantized.Scales.Length == 1 ? quantized.Channels : required.Where((r, c) => r > quantized.ScaleOf(c)).Count();
+                ? [(float)required.Max() * margin]
+                : quantized.Scales.Select((s, c) => required[c] > s ? (float)required[c] * margin : s).ToArray();
+            widened = quantized.Scales.Length == 1 ? quantized.Channels : tooNarrow.Count;
             quantized = WeightQuantizer.WithScales(weights, axis, scales, quantized.QMax);
             sums = quantized.ChannelSums();
         }

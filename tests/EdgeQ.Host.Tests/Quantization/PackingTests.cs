@@ -132,6 +132,25 @@ public sealed class PackingTests(MobileNetFixture mobileNet, ITestOutputHelper o
     }
 
     [Fact]
+    public void SubtractingOrDividingByAConstantFoldsIntoAddOrMul()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 3, 8, 8);
+        string conv = b.Node("Conv", ["x", b.Random("w", [4, 3, 1, 1])]);
+        string divided = b.Node("Div", [conv, b.Initializer("six", [], [6f])]);
+        b.Output(b.Node("Sub", [divided, b.Initializer("half", [], [0.5f])]));
+        var options = new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch };
+        var model = ModelPacker.Pack(SmallModels.Load(b), new TensorCalibrationData(SmallModels.RandomInputs(2, 60)), options).Model;
+        Assert.Equal([OpKind.Conv2D, OpKind.Mul, OpKind.Add], model.Operators.Select(o => o.Kind));
+        float Constant(EqmOperator op)
+        {
+            var t = model.Tensors[op.Inputs[1]];
+            return t.Quantization!.Scales[0] * ((sbyte)t.Data.Span[0] - t.Quantization.ZeroPoints[0]);
+        }
+        Assert.Equal(1f / 6, Constant(model.Operators[1]), 1f / 6 / 255);
+        Assert.Equal(-0.5f, Constant(model.Operators[2]), 0.5f / 255);
+    }
+
+    [Fact]
     public void OptionsRejectBadValuesAndUnimplementedCorrections()
     {
         var graph = SmallModels.ConvChain("Relu");
