@@ -151,6 +151,24 @@ public sealed class PackingTests(MobileNetFixture mobileNet, ITestOutputHelper o
     }
 
     [Fact]
+    public void ConcatAndMaxPoolShareOneQuantizationSoTheyOnlyMoveBytes()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 3, 8, 8);
+        string small = b.Node("Conv", ["x", b.Random("ws", [2, 3, 1, 1], 0.1f)]);
+        string large = b.Node("Conv", ["x", b.Random("wl", [2, 3, 1, 1], 2f)]);
+        string joined = b.Node("Concat", [small, large], ("axis", 1));
+        b.Output(b.Node("MaxPool", [joined], ("kernel_shape", new[] { 3, 3 }), ("strides", new[] { 2, 2 }), ("ceil_mode", 1)));
+        var options = new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch, Calibration = CalibrationMethod.MinMax };
+        var model = ModelPacker.Pack(SmallModels.Load(b), new TensorCalibrationData(SmallModels.RandomInputs(2, 70)), options).Model;
+        Assert.Equal([OpKind.Conv2D, OpKind.Conv2D, OpKind.Concat, OpKind.MaxPool2D], model.Operators.Select(o => o.Kind));
+        var shared = model.Tensors[model.Operators[0].Output].Quantization;
+        Assert.All(model.Operators, op => Assert.Equal(shared, model.Tensors[op.Output].Quantization));
+        // ceil_mode: 8 -> 4 windows (floor would give 3), by extra end padding the window never reads.
+        Assert.Equal([1, 4, 4, 4], model.Tensors[model.Operators[^1].Output].Shape.ToArray());
+        Assert.Equal(new Padding2D(0, 0, 1, 1), ((MaxPool2DParams)model.Operators[^1].Params).Window.Pads);
+    }
+
+    [Fact]
     public void OptionsRejectBadValuesAndUnimplementedCorrections()
     {
         var graph = SmallModels.ConvChain("Relu");
