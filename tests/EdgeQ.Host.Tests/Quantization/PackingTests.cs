@@ -169,6 +169,44 @@ public sealed class PackingTests(MobileNetFixture mobileNet, ITestOutputHelper o
     }
 
     [Fact]
+    public void TransposedConvWeightsArePermutedToOhwi()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 3, 4, 4);
+        b.Output(b.Node("ConvTranspose", ["x", b.Random("w", [3, 5, 2, 2]), b.Random("bias", [5])], ("strides", new[] { 2, 2 })));
+        var graph = SmallModels.Load(b);
+        var options = new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch };
+        var samples = Enumerable.Range(0, 2).Select(i => TestData.RandomTensor([1, 4, 4, 3], 80 + i)).ToList();
+        var result = ModelPacker.Pack(graph, new TensorCalibrationData(samples), options);
+        var op = Assert.Single(result.Model.Operators);
+        Assert.Equal(OpKind.TransposeConv2D, op.Kind);
+        var weights = result.Model.Tensors[op.Inputs[1]];
+        Assert.Equal([5, 2, 2, 3], weights.Shape.ToArray());
+        var ir = result.Plan.Layers.Values.Single().Weights;   // I-KH-KW-O
+        for (int o = 0; o < 5; o++)
+            for (int y = 0; y < 2; y++)
+                for (int x = 0; x < 2; x++)
+                    for (int i = 0; i < 3; i++)
+                        Assert.Equal(ir.Values[((i * 2 + y) * 2 + x) * 5 + o], (sbyte)weights.Data.Span[((o * 2 + y) * 2 + x) * 3 + i]);
+        Assert.Equal(result.Plan.Layers.Values.Single().Weights.Scales, weights.Quantization!.Scales.ToArray());
+        Assert.Equal(0, weights.Quantization.Axis);
+    }
+
+    [Fact]
+    public void GemmOverMoreThanTwoAxesIsFlattenedAroundTheRuntimesTwoDimensionalGemm()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 3, 1, 1);
+        string conv = b.Node("Conv", ["x", b.Random("w", [8, 3, 1, 1])]);
+        string rows = b.Node("Reshape", [conv, b.Initializer("shape", [1L, 1, 8])]);
+        b.Output(b.Node("MatMul", [rows, b.Random("m", [8, 5])]));
+        var graph = SmallModels.Load(b);
+        var samples = Enumerable.Range(0, 2).Select(i => TestData.RandomTensor([1, 1, 1, 3], 90 + i)).ToList();
+        var model = ModelPacker.Pack(graph, new TensorCalibrationData(samples), new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch }).Model;
+        output.WriteLine(string.Join(" ", model.Operators.Select(o => $"{o.Kind}{model.Tensors[o.Output].Shape}")));
+        Assert.Equal([OpKind.Conv2D, OpKind.Reshape, OpKind.Reshape, OpKind.FullyConnected, OpKind.Reshape], model.Operators.Select(o => o.Kind));
+        Assert.Equal([1, 1, 5], model.Tensors[model.Outputs[0].Tensor].Shape.ToArray());
+    }
+
+    [Fact]
     public void OptionsRejectBadValuesAndUnimplementedCorrections()
     {
         var graph = SmallModels.ConvChain("Relu");
