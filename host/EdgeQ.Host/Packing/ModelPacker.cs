@@ -9,7 +9,9 @@ namespace EdgeQ.Host.Packing;
 public readonly record struct PackProgress(string Stage, double Fraction);
 
 /// <summary>What a pack produced: the model, and the intermediate results reports and bias correction read.</summary>
-public sealed record PackResult(EqmModel Model, QuantizationPlan Plan, CalibrationStatistics Statistics, EqualizationResult? Equalization);
+/// <param name="CorrectedLayers">Names of the layers whose bias the correction changed.</param>
+public sealed record PackResult(EqmModel Model, QuantizationPlan Plan, CalibrationStatistics Statistics, EqualizationResult? Equalization,
+    IReadOnlyList<string> CorrectedLayers);
 
 /// <summary>
 /// The host pipeline after import: (equalize) -> calibrate -> quantize -> lower to .eqm. The graph is the optimized
@@ -19,18 +21,30 @@ public static class ModelPacker
 {
     public const string Producer = "edgeq 0.1.0";
 
-    public static PackResult Pack(Graph graph, ICalibrationData calibration, PackOptions options, IProgress<PackProgress>? progress = null)
+    /// <param name="batchNormPriors">For analytic bias correction: <see cref="AnalyticBiasCorrection.ReadPriors"/> of the ONNX file.</param>
+    public static PackResult Pack(Graph graph, ICalibrationData calibration, PackOptions options, IProgress<PackProgress>? progress = null,
+        IReadOnlyDictionary<string, ChannelPrior>? batchNormPriors = null)
     {
         options.Validate();
-        if (options.BiasCorrection != BiasCorrectionMethod.None)
-            throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' is not implemented yet; use 'none'");
+        if (options.BiasCorrection is BiasCorrectionMethod.Iterative or BiasCorrectionMethod.FineTune)
+            throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' needs the int8 executor and is not implemented yet; use 'none' or 'analytic'");
+        if (options.BiasCorrection == BiasCorrectionMethod.Analytic)
+        {
+            if (batchNormPriors is null)
+                throw new ArgumentException("analytic bias correction needs the BatchNorm priors of the ONNX file (AnalyticBiasCorrection.ReadPriors)");
+            if (options.Equalize)
+                throw new NotSupportedException("analytic bias correction with equalization is not implemented yet (equalization rescales the BatchNorm priors)");
+        }
         var equalization = options.Equalize ? Equalize(graph, calibration, progress) : null;
         var statistics = ActivationCalibrator.Run(graph, calibration, options.Calibration,
             f => progress?.Report(new PackProgress("calibrate", f)));
         var plan = QuantizationPlan.Create(graph, statistics, options.Quantization, InputRange(options.Preprocessing));
+        var corrected = options.BiasCorrection == BiasCorrectionMethod.Analytic
+            ? AnalyticBiasCorrection.Apply(plan, batchNormPriors!).Select(n => n.Name).ToList()
+            : [];
         var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
         var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
-        return new PackResult(model, plan, statistics, equalization);
+        return new PackResult(model, plan, statistics, equalization, corrected);
     }
 
     /// <summary>Equalization through ReLU6 needs the float model's per-channel maxima: one min/max calibration pass first.</summary>

@@ -23,9 +23,9 @@ public sealed record PackOptions
     /// <summary>--equalize: cross-layer equalization before quantization.</summary>
     public bool Equalize { get; init; }
     /// <summary>
-    /// --bias-correction. Only <see cref="BiasCorrectionMethod.None"/> is implemented so far: iterative and fine-tuning
-    /// measure the quantized network with the int8 executor, which is not in yet; analytic needs the BatchNorm
-    /// statistics that BN folding drops (docs/bias-correction.md).
+    /// --bias-correction. <see cref="BiasCorrectionMethod.None"/> and <see cref="BiasCorrectionMethod.Analytic"/>
+    /// (data-free, from the ONNX file's BatchNorm priors) are implemented; iterative and fine-tuning measure the
+    /// quantized network with the int8 executor, which is not in yet (docs/bias-correction.md).
     /// </summary>
     public BiasCorrectionMethod BiasCorrection { get; init; } = BiasCorrectionMethod.None;
     /// <summary>--mean/--std/--bgr/--crop-fraction, stored in the .eqm so the device needs no flags.</summary>
