@@ -28,19 +28,15 @@ public static class ModelPacker
         options.Validate();
         if (options.BiasCorrection is BiasCorrectionMethod.Iterative or BiasCorrectionMethod.FineTune)
             throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' needs the int8 executor and is not implemented yet; use 'none' or 'analytic'");
-        if (options.BiasCorrection == BiasCorrectionMethod.Analytic)
-        {
-            if (batchNormPriors is null)
-                throw new ArgumentException("analytic bias correction needs the BatchNorm priors of the ONNX file (AnalyticBiasCorrection.ReadPriors)");
-            if (options.Equalize)
-                throw new NotSupportedException("analytic bias correction with equalization is not implemented yet (equalization rescales the BatchNorm priors)");
-        }
+        if (options.BiasCorrection == BiasCorrectionMethod.Analytic && batchNormPriors is null)
+            throw new ArgumentException("analytic bias correction needs the BatchNorm priors of the ONNX file (AnalyticBiasCorrection.ReadPriors)");
         var equalization = options.Equalize ? Equalize(graph, calibration, progress) : null;
         var statistics = ActivationCalibrator.Run(graph, calibration, options.Calibration,
             f => progress?.Report(new PackProgress("calibrate", f)));
         var plan = QuantizationPlan.Create(graph, statistics, options.Quantization, InputRange(options.Preprocessing));
         var corrected = options.BiasCorrection == BiasCorrectionMethod.Analytic
-            ? AnalyticBiasCorrection.Apply(plan, batchNormPriors!).Select(n => n.Name).ToList()
+            ? AnalyticBiasCorrection.Apply(plan, equalization is null ? batchNormPriors! : AnalyticBiasCorrection.Rescale(batchNormPriors!, equalization))
+                .Select(n => n.Name).ToList()
             : [];
         var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
         var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);

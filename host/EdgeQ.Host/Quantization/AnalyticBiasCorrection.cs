@@ -38,6 +38,15 @@ public static class AnalyticBiasCorrection
         return priors;
     }
 
+    /// <summary>
+    /// The priors of an equalized graph: a conv whose output channel i was divided by s_i now produces
+    /// N(beta_i / s_i, (gamma_i / s_i)^2) before its (unchanged) activation.
+    /// </summary>
+    public static Dictionary<string, ChannelPrior> Rescale(IReadOnlyDictionary<string, ChannelPrior> priors, EqualizationResult equalization) =>
+        priors.ToDictionary(kv => kv.Key, kv => equalization.OutputDivisors.TryGetValue(kv.Key, out var divisors)
+            ? new ChannelPrior(kv.Value.Mean.Select((m, i) => (float)(m / divisors[i])).ToArray(), kv.Value.Std.Select((s, i) => (float)(s / divisors[i])).ToArray())
+            : kv.Value);
+
     /// <summary>Adds round(-dW * E[x] / bias_scale) to every layer whose input mean the priors give; returns those layers.</summary>
     public static List<Node> Apply(QuantizationPlan plan, IReadOnlyDictionary<string, ChannelPrior> priors)
     {

@@ -32,13 +32,14 @@ public static class CrossLayerEqualization
         // Maxima follow their conv's scaling: dividing channel i by s_i divides its maximum by s_i.
         var maxima = pairs.Where(p => p.First.Activation.Kind == ActivationKind.Clip)
             .ToDictionary(p => p.First, p => preActivationMaxima![p.First].Select(m => (double)m).ToArray());
+        var divisors = pairs.ToDictionary(p => p.First.Name, p => Enumerable.Repeat(1.0, p.First.OutChannels).ToArray());
         int sweeps = 0;
         for (bool moved = pairs.Count > 0; moved && sweeps < MaxSweeps; sweeps++)
         {
             moved = false;
-            foreach (var (first, second) in pairs) moved |= Equalize(first, second, maxima.GetValueOrDefault(first));
+            foreach (var (first, second) in pairs) moved |= Equalize(first, second, maxima.GetValueOrDefault(first), divisors[first.Name]);
         }
-        return new EqualizationResult(pairs.Count, sweeps);
+        return new EqualizationResult(pairs.Count, sweeps, divisors);
     }
 
     /// <summary>conv -> (ReLU | ReLU6 | none) -> conv or depthwise (channel multiplier 1), the first read only by the second.</summary>
@@ -59,7 +60,7 @@ public static class CrossLayerEqualization
         a.Kind is ActivationKind.None or ActivationKind.Relu || a is { Kind: ActivationKind.Clip, Alpha: 0, Beta: > 0 };
 
     /// <summary>One equalization step for a pair; false when every scale was already within <see cref="Settled"/> of 1.</summary>
-    private static bool Equalize(ConvNode first, ConvNode second, double[]? maxima)
+    private static bool Equalize(ConvNode first, ConvNode second, double[]? maxima, double[] divisors)
     {
         // Output channel i of the first conv is input channel i of the second: axis 3 of both OHWI and 1HWC weights.
         const int secondInputAxis = 3;
@@ -83,8 +84,11 @@ public static class CrossLayerEqualization
         first.Weights = ScaleChannels(first.Weights, firstAxis, scales, divide: true);
         first.Bias = first.Bias.Select((b, i) => b / scales[i]).ToArray();
         second.Weights = ScaleChannels(second.Weights, secondInputAxis, scales, divide: false);
-        if (maxima is not null)
-            for (int i = 0; i < maxima.Length; i++) maxima[i] /= scales[i];
+        for (int i = 0; i < scales.Length; i++)
+        {
+            divisors[i] *= scales[i];
+            if (maxima is not null) maxima[i] /= scales[i];
+        }
         return true;
     }
 
@@ -100,4 +104,5 @@ public static class CrossLayerEqualization
 
 /// <param name="Pairs">Conv pairs equalized.</param>
 /// <param name="Sweeps">Passes over all pairs until the scales settled (at most <see cref="CrossLayerEqualization.MaxSweeps"/>).</param>
-public sealed record EqualizationResult(int Pairs, int Sweeps);
+/// <param name="OutputDivisors">Per first conv of a pair (by name): what each output channel (and its pre-activation) was divided by.</param>
+public sealed record EqualizationResult(int Pairs, int Sweeps, IReadOnlyDictionary<string, double[]> OutputDivisors);

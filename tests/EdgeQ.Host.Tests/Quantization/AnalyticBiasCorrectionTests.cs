@@ -35,11 +35,14 @@ public sealed class AnalyticBiasCorrectionTests(MobileNetFixture mobileNet, ITes
         Assert.All(priors.Values, p => Assert.All(p.Std, s => Assert.True(s >= 0)));
     }
 
-    /// <summary>Packs per-channel W8 and runs the float executor with the plan's dequantized weights and biases.</summary>
-    private double SimulatedAgreement(BiasCorrectionMethod correction)
+    /// <summary>Packs W8 and runs the float executor with the plan's dequantized weights and biases.</summary>
+    private double SimulatedAgreement(WeightGranularity granularity, bool equalize, BiasCorrectionMethod correction)
     {
         var graph = MobileNetFixture.LoadGraph();
-        var options = new PackOptions { Preprocessing = PreprocessingPresets.SymmetricUnit, BiasCorrection = correction };
+        var options = new PackOptions
+        {
+            Preprocessing = PreprocessingPresets.SymmetricUnit, Weights = granularity, Equalize = equalize, BiasCorrection = correction,
+        };
         var priors = correction == BiasCorrectionMethod.Analytic ? AnalyticBiasCorrection.ReadPriors(TestData.MobileNetV1) : null;
         var result = ModelPacker.Pack(graph, mobileNet.Calibration, options, batchNormPriors: priors);
         foreach (var (node, layer) in result.Plan.Layers)
@@ -49,26 +52,33 @@ public sealed class AnalyticBiasCorrectionTests(MobileNetFixture mobileNet, ITes
             conv.Bias = layer.DequantizedBias();
         }
         double agreement = mobileNet.Top1Agreement(mobileNet.Logits(graph));
-        output.WriteLine($"per-channel W8, bias correction {correction} ({result.CorrectedLayers.Count} layers corrected), int8 weights and " +
-            $"int32 biases simulated in float: top-1 agreement {agreement:P1} ({MobileNetFixture.EvaluationCount} photos)");
+        output.WriteLine($"{granularity} W8{(equalize ? " + equalize" : "")}, bias correction {correction} ({result.CorrectedLayers.Count} layers), " +
+            $"int8 weights and int32 biases simulated in float: top-1 agreement {agreement:P1} ({MobileNetFixture.EvaluationCount} photos)");
         return agreement;
     }
 
     [Fact]
-    public void AnalyticCorrectionRecoversMostOfTheWeightQuantizationLoss()
+    public void AnalyticCorrectionRecoversMostOfThePerChannelWeightQuantizationLoss()
     {
-        double none = SimulatedAgreement(BiasCorrectionMethod.None);
-        double analytic = SimulatedAgreement(BiasCorrectionMethod.Analytic);
+        double none = SimulatedAgreement(WeightGranularity.PerChannel, equalize: false, BiasCorrectionMethod.None);
+        double analytic = SimulatedAgreement(WeightGranularity.PerChannel, equalize: false, BiasCorrectionMethod.Analytic);
         Assert.True(analytic >= none + 0.08, $"analytic {analytic:P1} vs none {none:P1}");
+        Assert.True(analytic >= 0.85);
     }
 
     [Fact]
-    public void AnalyticCorrectionNeedsPriorsAndNoEqualizationYet()
+    public void AnalyticCorrectionUsesTheEqualizedPriorsForPerTensorWeights()
     {
-        var graph = SmallModels.ConvChain("Relu");
+        double none = SimulatedAgreement(WeightGranularity.PerTensor, equalize: true, BiasCorrectionMethod.None);
+        double analytic = SimulatedAgreement(WeightGranularity.PerTensor, equalize: true, BiasCorrectionMethod.Analytic);
+        Assert.True(analytic >= none + 0.2, $"analytic {analytic:P1} vs none {none:P1}");
+    }
+
+    [Fact]
+    public void AnalyticCorrectionNeedsThePriors()
+    {
         var data = new Calibration.TensorCalibrationData(SmallModels.RandomInputs(2, 100));
         var options = new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch, BiasCorrection = BiasCorrectionMethod.Analytic };
-        Assert.Contains("priors", Assert.Throws<ArgumentException>(() => ModelPacker.Pack(graph, data, options)).Message);
-        Assert.Throws<NotSupportedException>(() => ModelPacker.Pack(graph, data, options with { Equalize = true }, batchNormPriors: new Dictionary<string, ChannelPrior>()));
+        Assert.Contains("priors", Assert.Throws<ArgumentException>(() => ModelPacker.Pack(SmallModels.ConvChain("Relu"), data, options)).Message);
     }
 }
