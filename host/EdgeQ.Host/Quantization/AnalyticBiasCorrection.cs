@@ -90,7 +90,7 @@ public static class AnalyticBiasCorrection
     }
 
     /// <summary>Per output channel: sum over taps of (w_q - w) * E[x of the tap's input channel].</summary>
-    private static double[] MeanShift(Node node, TensorData weights, TensorData quantized, double[] inputMeans)
+    internal static double[] MeanShift(Node node, TensorData weights, TensorData quantized, double[] inputMeans)
     {
         int[] s = weights.Shape;
         var channelOf = WeightQuantizer.ChannelIndexer(s, QuantizationPlan.WeightChannelAxis(node));

@@ -5,7 +5,7 @@ namespace EdgeQ.Host.Tests.Quantization;
 
 public sealed class RangeEstimatorTests
 {
-    private static float[] Normal(int count, int seed)
+    internal static float[] Normal(int count, int seed)
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(_ =>

@@ -49,7 +49,11 @@ public sealed class WeightQuantizationAccuracyTests(MobileNetFixture mobileNet, 
         if (inputMeans is not null)
         {
             label += " + mean shift removed";
-            foreach (var conv in graph.Nodes.OfType<ConvNode>()) conv.Bias = WithoutMeanShift(conv, floatWeights[conv], inputMeans[conv]);
+            foreach (var conv in graph.Nodes.OfType<ConvNode>())
+            {
+                var shift = AnalyticBiasCorrection.MeanShift(conv, floatWeights[conv], conv.Weights, inputMeans[conv]);
+                conv.Bias = conv.Bias.Select((b, c) => (float)(b - shift[c])).ToArray();
+            }
         }
         return Measure(label, graph);
     }
@@ -127,21 +131,5 @@ public sealed class WeightQuantizationAccuracyTests(MobileNetFixture mobileNet, 
             long positions = (long)samples.Count * Shapes.Size(c.Input.Shape) / c.InChannels;
             return sums[c.Input].Select(s => s / positions).ToArray();
         });
-    }
-
-    /// <summary>bias[c] - sum over taps and inputs of (w_q - w)[c, k] * E[x of k's input channel] (padding ignored).</summary>
-    private static float[] WithoutMeanShift(ConvNode conv, TensorData floatWeights, double[] inputMeans)
-    {
-        var bias = conv.Bias.Select(b => (double)b).ToArray();
-        var quantized = conv.Weights.Floats;
-        var original = floatWeights.Floats;
-        int[] shape = conv.Weights.Shape;   // OHWI, or 1HWC for depthwise
-        for (int i = 0; i < quantized.Length; i++)
-        {
-            int output = conv.IsDepthwise ? i % shape[3] : i / (shape[1] * shape[2] * shape[3]);
-            int input = conv.IsDepthwise ? output : i % shape[3];
-            bias[output] -= (quantized[i] - original[i]) * inputMeans[input];
-        }
-        return bias.Select(b => (float)b).ToArray();
     }
 }
