@@ -55,19 +55,7 @@ public sealed class EqmLowering
                 AddShaped(node.Output, (int[])[reduce.Input.Shape[0], 1, 1, reduce.Input.Shape[3]],
                     shapedName => EmitClamped(node, clamp => new GlobalAveragePoolParams(clamp), [Tensor(reduce.Input)], shapedName));
                 break;
-            case BinaryNode { Kind: BinaryKind.Add or BinaryKind.Mul } binary:
-                int[] operands = [Operand(binary.Inputs[0]), Operand(binary.Inputs[1])];
-                Define(node.Output, EmitClamped(node, clamp => binary.Kind == BinaryKind.Add ? new AddParams(clamp) : new MulParams(clamp), operands, node.Output.Name));
-                break;
-            // x - c = x + (-c) and x / c = x * (1 / c): a constant right operand folds into the int8 Add / Mul.
-            case BinaryNode { Kind: BinaryKind.Sub or BinaryKind.Div } binary when binary.Inputs[1].Constant is { } constant
-                && (binary.Kind == BinaryKind.Sub || !constant.Floats.Contains(0f)):
-                bool sub = binary.Kind == BinaryKind.Sub;
-                int folded = QuantizedConstant(binary.Inputs[1].Name + (sub ? ":negated" : ":reciprocal"), binary.Inputs[1].Shape,
-                    constant.Floats.Select(c => sub ? -c : 1 / c).ToArray());
-                int[] pair = [Operand(binary.Inputs[0]), folded];
-                Define(node.Output, EmitClamped(node, clamp => sub ? new AddParams(clamp) : new MulParams(clamp), pair, node.Output.Name));
-                break;
+            case BinaryNode binary when IsAddOrMul(binary): LowerBinary(binary); break;
             case ConcatNode concat:
                 Emit(node, new ConcatParams(concat.Axis), [.. concat.Inputs.Select(Tensor)]);
                 break;
@@ -95,6 +83,29 @@ public sealed class EqmLowering
         SoftmaxNode softmax => $"Softmax over axis {softmax.Axis} (only the last axis is)",
         _ => $"op {node.OpType}",
     };
+
+    /// <summary>Add and Mul, and x - c = x + (-c), x / c = x * (1 / c) with a constant right operand.</summary>
+    private static bool IsAddOrMul(BinaryNode binary) => binary.Kind switch
+    {
+        BinaryKind.Add or BinaryKind.Mul => true,
+        BinaryKind.Sub => binary.Inputs[1].IsConstant,
+        BinaryKind.Div => binary.Inputs[1].Constant is { } divisor && !divisor.Floats.Contains(0f),
+        _ => false,
+    };
+
+    private void LowerBinary(BinaryNode binary)
+    {
+        var right = binary.Inputs[1];
+        int rightTensor = binary.Kind switch
+        {
+            BinaryKind.Sub => QuantizedConstant(right.Name + ":negated", right.Shape, right.Constant!.Floats.Select(c => -c).ToArray()),
+            BinaryKind.Div => QuantizedConstant(right.Name + ":reciprocal", right.Shape, right.Constant!.Floats.Select(c => 1 / c).ToArray()),
+            _ => Operand(right),
+        };
+        bool add = binary.Kind is BinaryKind.Add or BinaryKind.Sub;
+        Define(binary.Output, EmitClamped(binary, clamp => add ? new AddParams(clamp) : new MulParams(clamp),
+            [Operand(binary.Inputs[0]), rightTensor], binary.Output.Name));
+    }
 
     private void LowerConv(ConvNode conv)
     {
