@@ -17,12 +17,19 @@ internal static class SmallModels
     public static Graph ConvChain(string activation)
     {
         var b = new OnnxModelBuilder().Input("x", 1, 3, 8, 8);
-        string conv = b.Node("Conv", ["x", Spread(b, "w1", [8, 3, 3, 3]), b.Random("b1", [8], 0.2f)], ("pads", new[] { 1, 1, 1, 1 }));
+        string conv = b.Node("Conv", ["x", Spread(b, "w1", [8, 3, 3, 3]), Uniform(b, "b1", [8], 0.2f)], ("pads", new[] { 1, 1, 1, 1 }));
         string act1 = Activate(b, conv, activation);
-        string dw = b.Node("Conv", [act1, Spread(b, "w2", [8, 1, 3, 3]), b.Random("b2", [8], 0.2f)], ("group", 8), ("pads", new[] { 1, 1, 1, 1 }));
+        string dw = b.Node("Conv", [act1, Spread(b, "w2", [8, 1, 3, 3]), Uniform(b, "b2", [8], 0.2f)], ("group", 8), ("pads", new[] { 1, 1, 1, 1 }));
         string act2 = Activate(b, dw, activation);
-        b.Output(b.Node("Conv", [act2, b.Random("w3", [4, 8, 1, 1]), b.Random("b3", [4], 0.2f)]));
+        b.Output(b.Node("Conv", [act2, Uniform(b, "w3", [4, 8, 1, 1], 0.5f), Uniform(b, "b3", [4], 0.2f)]));
         return Load(b);
+    }
+
+    /// <summary>Weights in [-scale, scale) from a seed fixed by the name (OnnxModelBuilder.Random's seed changes per process).</summary>
+    private static string Uniform(OnnxModelBuilder b, string name, int[] shape, float scale)
+    {
+        var random = new Random(name[^1] * 131 + shape.Length);
+        return b.Initializer(name, shape, Enumerable.Range(0, Shapes.Size(shape)).Select(_ => (random.NextSingle() * 2 - 1) * scale).ToArray());
     }
 
     public static Graph Load(OnnxModelBuilder builder) => GraphOptimizer.Run(OnnxImporter.Load(new MemoryStream(builder.Build())));
