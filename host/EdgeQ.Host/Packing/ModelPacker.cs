@@ -1,0 +1,63 @@
+using EdgeQ.Format;
+using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Ir;
+using EdgeQ.Host.Quantization;
+
+namespace EdgeQ.Host.Packing;
+
+/// <summary>Progress of a pack: the stage running and how far it is (0..1).</summary>
+public readonly record struct PackProgress(string Stage, double Fraction);
+
+/// <summary>What a pack produced: the model, and the intermediate results reports and bias correction read.</summary>
+/// <param name="CorrectedLayers">Names of the layers whose bias the correction changed.</param>
+public sealed record PackResult(EqmModel Model, QuantizationPlan Plan, CalibrationStatistics Statistics, EqualizationResult? Equalization,
+    IReadOnlyList<string> CorrectedLayers);
+
+/// <summary>
+/// The host pipeline after import: (equalize) -> calibrate -> quantize -> lower to .eqm. The graph is the optimized
+/// NHWC graph (GraphOptimizer); equalization rewrites its weights in place.
+/// </summary>
+public static class ModelPacker
+{
+    public const string Producer = "edgeq 0.1.0";
+
+    /// <param name="batchNormPriors">For analytic bias correction: <see cref="AnalyticBiasCorrection.ReadPriors"/> of the ONNX file.</param>
+    public static PackResult Pack(Graph graph, ICalibrationData calibration, PackOptions options, IProgress<PackProgress>? progress = null,
+        IReadOnlyDictionary<string, ChannelPrior>? batchNormPriors = null)
+    {
+        options.Validate();
+        if (options.BiasCorrection is BiasCorrectionMethod.Iterative or BiasCorrectionMethod.FineTune)
+            throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' needs the int8 executor and is not implemented yet; use 'none' or 'analytic'");
+        if (options.BiasCorrection == BiasCorrectionMethod.Analytic && batchNormPriors is null)
+            throw new ArgumentException("analytic bias correction needs the BatchNorm priors of the ONNX file (AnalyticBiasCorrection.ReadPriors)");
+        var equalization = options.Equalize ? Equalize(graph, calibration, progress) : null;
+        var statistics = ActivationCalibrator.Run(graph, calibration, options.Calibration,
+            f => progress?.Report(new PackProgress("calibrate", f)));
+        var plan = QuantizationPlan.Create(graph, statistics, options.Quantization, InputRange(options.Preprocessing));
+        var corrected = options.BiasCorrection == BiasCorrectionMethod.Analytic
+            ? AnalyticBiasCorrection.Apply(plan, equalization is null ? batchNormPriors! : AnalyticBiasCorrection.Rescale(batchNormPriors!, equalization))
+                .Select(n => n.Name).ToList()
+            : [];
+        var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
+        var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
+        return new PackResult(model, plan, statistics, equalization, corrected);
+    }
+
+    /// <summary>Equalization through ReLU6 needs the float model's per-channel maxima: one min/max calibration pass first.</summary>
+    private static EqualizationResult Equalize(Graph graph, ICalibrationData calibration, IProgress<PackProgress>? progress)
+    {
+        var before = ActivationCalibrator.Run(graph, calibration, CalibrationMethod.MinMax,
+            f => progress?.Report(new PackProgress("equalize", f)));
+        return CrossLayerEqualization.Run(graph, before.Channels.ToDictionary(kv => kv.Key, kv => kv.Value.Maxima));
+    }
+
+    /// <summary>
+    /// The real values the input can take: (pixel - mean) / std over pixels 0..255 and all channels. Known exactly
+    /// from the preprocessing, so the input is not calibrated.
+    /// </summary>
+    public static (double Low, double High) InputRange(ImagePreprocessing preprocessing)
+    {
+        var ends = preprocessing.Mean.Zip(preprocessing.Std).SelectMany(c => (double[])[(0 - c.First) / c.Second, (255 - c.First) / c.Second]).ToList();
+        return (ends.Min(), ends.Max());
+    }
+}
