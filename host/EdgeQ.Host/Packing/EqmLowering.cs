@@ -51,7 +51,7 @@ public sealed class EqmLowering
             case ConvTransposeNode deconv: LowerConvTranspose(deconv); break;
             case FullyConnectedNode fc: LowerFullyConnected(fc); break;
             case PoolNode pool: LowerPool(pool); break;
-            case ReduceMeanNode { Axes: [1, 2] } reduce when reduce.Input is { Layout: Layout.Nhwc, Rank: 4 }:
+            case ReduceNode { Kind: ReduceKind.Mean, Axes: [1, 2] } reduce when reduce.Input is { Layout: Layout.Nhwc, Rank: 4 }:
                 AddShaped(node.Output, (int[])[reduce.Input.Shape[0], 1, 1, reduce.Input.Shape[3]],
                     shapedName => EmitClamped(node, clamp => new GlobalAveragePoolParams(clamp), [Tensor(reduce.Input)], shapedName));
                 break;
@@ -79,7 +79,7 @@ public sealed class EqmLowering
     private static string Describe(Node node) => node switch
     {
         PadNode pad => $"Pad mode {pad.Mode} with value {pad.ConstantValue} (only zero constant padding is int8)",
-        ReduceMeanNode reduce => $"ReduceMean over axes [{string.Join(",", reduce.Axes)}] (only the spatial mean of an NHWC tensor is)",
+        ReduceNode reduce => $"Reduce{reduce.Kind} over axes [{string.Join(",", reduce.Axes)}] (only the spatial mean of an NHWC tensor is)",
         SoftmaxNode softmax => $"Softmax over axis {softmax.Axis} (only the last axis is)",
         _ => $"op {node.OpType}",
     };

@@ -80,7 +80,7 @@ public static class AnalyticBiasCorrection
                 if (double.IsNaN(low)) return null;   // no closed form for hard-swish & co.
                 return prior.Mean.Zip(prior.Std).Select(p => ClippedNormalMean(p.First, p.Second, low, high)).ToArray();
             // A spatial mean or a reshape that keeps the channel axis last leaves each channel's mean unchanged.
-            case ReduceMeanNode { Axes: [1, 2] } mean:
+            case ReduceNode { Kind: ReduceKind.Mean, Axes: [1, 2] } mean:
                 return InputMeans(graph, mean.Input, priors);
             case ReshapeNode reshape when reshape.Input.Shape[^1] == reshape.Output.Shape[^1]:
                 return InputMeans(graph, reshape.Input, priors);
