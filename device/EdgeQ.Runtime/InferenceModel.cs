@@ -68,7 +68,7 @@ public sealed class InferenceModel : IDisposable
         _sourceOperator = loaded.SourceOperator;
         _executor = new Executor(loaded.Plan, options.Threads);
 
-        Name = model.Metadata.Name;
+        Metadata = model.Metadata;
         Input = Spec(model, model.Input.Tensor);
         Preprocessing = model.Input.Preprocessing;
         int offset = 0;
@@ -85,7 +85,7 @@ public sealed class InferenceModel : IDisposable
         Layers = model.Operators.Select((op, i) => Layer(model, op, i)).ToArray();
     }
 
-    public string Name { get; }
+    public EqmMetadata Metadata { get; }
     public TensorSpec Input { get; }
     public ImagePreprocessing Preprocessing { get; }
     public IReadOnlyList<OutputSpec> Outputs { get; }

@@ -112,7 +112,7 @@ public class LoadedModelTests(ITestOutputHelper log)
     public void Specs_describe_inputs_outputs_and_layers()
     {
         using InferenceModel model = InferenceModel.Load(TestModels.MobileNetLike());
-        Assert.Equal("mobilenet-like", model.Name);
+        Assert.Equal("mobilenet-like", model.Metadata.Name);
         Assert.Equal(new TensorSpec("input", ElementType.Int8, [1, 32, 32, 3], 0.0186f, -14), model.Input);
         Assert.Equal(TestModels.ImageNet, model.Preprocessing);
         Assert.Equal(KernelVariants.Best, model.Kernels.Variant);
