@@ -194,6 +194,26 @@ public class ExecutorTests
         Assert.Contains(Enumerable.Range(0, executor.Plan.Ops.Count), op => executor.LayerTime(op) > TimeSpan.Zero);
     }
 
+    /// <summary>Real layer shapes: MobileNetV1-0.25 at 224x224 (random weights) gives the same bytes with every
+    /// variant and thread count.</summary>
+    [Fact]
+    public void MobileNet_shaped_network_is_identical_across_variants_and_threads()
+    {
+        sbyte[] x = new CaseRandom(8).Bytes(224 * 224 * 3);
+        sbyte[]? expected = null;
+        foreach (KernelVariant variant in KernelVariants.Supported)
+        foreach (int threads in variant == KernelVariant.Reference ? [1] : new[] { 1, 2, 3 })
+        {
+            using var executor = new Executor(KernelBenchmark.MobileNetV1(KernelTable.Create(variant), 0.25), threads);
+            var y = new sbyte[1000];
+            executor.Run(x, y);
+            expected ??= y;
+            Assert.True(expected.AsSpan().SequenceEqual(y), $"{variant.Name()} with {threads} threads differs");
+            Assert.True(executor.Memory.ArenaBytes < executor.Plan.Tensors.Sum(t => t.Bytes) / 2);
+        }
+        Assert.True(expected!.Distinct().Count() > 10, "logits should vary");
+    }
+
     [Fact]
     public void Memory_plan_reuses_memory_without_overlapping_live_tensors()
     {

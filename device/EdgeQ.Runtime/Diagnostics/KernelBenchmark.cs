@@ -78,13 +78,16 @@ public static class KernelBenchmark
     }
 
     /// <summary>MobileNetV1 (width <paramref name="alpha"/>) on 1x224x224x3 with random weights: conv 3x3 s2, 13
-    /// depthwise-separable blocks, global average pool, fully connected 1000.</summary>
+    /// depthwise-separable blocks, global average pool, fully connected 1000. Zero points are 0 and each multiplier
+    /// is 1 / (rms(w) * sqrt(depth)), so activations keep their spread through the depth of the network instead of
+    /// collapsing to one value as uncalibrated ReLU layers would.</summary>
     public static ModelPlan MobileNetV1(KernelTable kernels, double alpha)
     {
         var r = new CaseRandom(3);
         var tensors = new List<PlanTensor> { new("input", new Nhwc(1, 224, 224, 3)) };
         var ops = new List<PlanOp>();
-        var relu6 = new OutputQuant(-128, -128, 127);
+        var output = new OutputQuant(0);
+        const double weightRms = 73.3;   // uniform int8 weights in [-127, 127]
         int Add(Nhwc shape)
         {
             tensors.Add(new PlanTensor($"t{tensors.Count}", shape));
@@ -93,8 +96,8 @@ public static class KernelBenchmark
         int Conv(int x, int outC, ConvGeometry g)
         {
             Nhwc s = tensors[x].Shape;
-            PackedConv conv = Kernels.Conv.Pack(kernels, r.Bytes(outC * g.Taps * s.C, -127, 127), outC, s.C, 1, g, new int[outC], -128,
-                [(float)(0.01 / Math.Sqrt(g.Taps * s.C))], relu6);
+            PackedConv conv = Kernels.Conv.Pack(kernels, r.Bytes(outC * g.Taps * s.C, -127, 127), outC, s.C, 1, g, new int[outC], 0,
+                [(float)(1 / (weightRms * Math.Sqrt(g.Taps * s.C)))], output);
             int y = Add(g.OutputShape(s, outC));
             ops.Add(new ConvOp($"conv {tensors[y].Shape}", x, y, s, conv));
             return y;
@@ -103,7 +106,8 @@ public static class KernelBenchmark
         {
             Nhwc s = tensors[x].Shape;
             var g = new ConvGeometry(3, 3, stride, stride, PadTop: stride == 1 ? 1 : 0, PadLeft: stride == 1 ? 1 : 0, PadBottom: 1, PadRight: 1);
-            PackedDepthwise dw = Kernels.Depthwise.Pack(r.Bytes(g.Taps * s.C, -127, 127), s.C, g, default, -128, [0.003f], relu6);
+            PackedDepthwise dw = Kernels.Depthwise.Pack(r.Bytes(g.Taps * s.C, -127, 127), s.C, g, default, 0,
+                [(float)(1 / (weightRms * Math.Sqrt(g.Taps)))], output);
             int y = Add(g.OutputShape(s, s.C));
             ops.Add(new DepthwiseOp($"dwconv {tensors[y].Shape}", x, y, s, dw));
             return y;
@@ -115,7 +119,7 @@ public static class KernelBenchmark
         foreach ((int channels, int stride) in blocks) t = Conv(Depthwise(t, stride), Width(channels), new ConvGeometry(1, 1));
         Nhwc last = tensors[t].Shape;
         int pooled = Add(last with { H = 1, W = 1 });
-        ops.Add(new PoolOp("global avgpool", t, pooled, last, PoolingParams.GlobalAverage(last, 0.02, -128, 0.02, new OutputQuant(-128)), average: true));
+        ops.Add(new PoolOp("global avgpool", t, pooled, last, PoolingParams.GlobalAverage(last, 0.02, 0, 0.02, output), average: true));
         int logits = Conv(pooled, 1000, new ConvGeometry(1, 1));
         return new ModelPlan(kernels, tensors, ops, [0], [logits]);
     }

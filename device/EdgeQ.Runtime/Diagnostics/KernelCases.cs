@@ -174,15 +174,34 @@ internal sealed class GemmCase : KernelCase
         => $"gemm M={_rows} N={_n} K={_k} lda={_lda} ldc={_ldc} {KernelFamilies.Quant(_inputZeroPoint, _multipliers, _output)}";
 }
 
-internal sealed class ConvCase : KernelCase
+/// <summary>A case with an NHWC input and int8 weights: convolutions of every kind.</summary>
+internal abstract class WeightedCase : KernelCase
 {
-    private Nhwc _input;
-    private ConvGeometry _geometry;
-    private int _outputChannels, _groups, _inputZeroPoint;
-    private sbyte[] _x = [], _weights = [];
-    private int[] _bias = [];
-    private float[] _multipliers = [];
-    private OutputQuant _output;
+    protected Nhwc _input;
+    protected ConvGeometry _geometry;
+    protected int _inputZeroPoint;
+    protected sbyte[] _x = [], _weights = [];
+    protected int[] _bias = [];
+    protected float[] _multipliers = [];
+    protected OutputQuant _output;
+
+    /// <summary>Draws the input values, and weights, biases, multipliers and output quantization for
+    /// <paramref name="outputChannels"/> channels of <paramref name="depth"/> weights each.</summary>
+    protected void DrawData(CaseRandom r, int outputChannels, int depth)
+    {
+        _x = r.Bytes(_input.Length);
+        _weights = r.Bytes(outputChannels * depth, -127, 127);
+        _bias = KernelFamilies.Bias(r, outputChannels);
+        _multipliers = KernelFamilies.Multipliers(r, outputChannels, depth);
+        _output = KernelFamilies.Output(r);
+    }
+
+    protected string Quant => KernelFamilies.Quant(_inputZeroPoint, _multipliers, _output);
+}
+
+internal sealed class ConvCase : WeightedCase
+{
+    private int _outputChannels, _groups;
 
     public static ConvCase Generate(CaseRandom r, bool pointwise)
     {
@@ -196,12 +215,7 @@ internal sealed class ConvCase : KernelCase
             _input = new Nhwc(r.Int(1, 2), FitSize(r, g.KernelH, g.DilationH, g.PadTop + g.PadBottom),
                 FitSize(r, g.KernelW, g.DilationW, g.PadLeft + g.PadRight), groups * groupIn),
         };
-        int patch = g.Taps * groupIn;
-        c._x = r.Bytes(c._input.Length);
-        c._weights = r.Bytes(c._outputChannels * patch, -127, 127);
-        c._bias = KernelFamilies.Bias(r, c._outputChannels);
-        c._multipliers = KernelFamilies.Multipliers(r, c._outputChannels, patch);
-        c._output = KernelFamilies.Output(r);
+        c.DrawData(r, c._outputChannels, g.Taps * groupIn);
         return c;
     }
 
@@ -235,19 +249,11 @@ internal sealed class ConvCase : KernelCase
     }
 
     public override string ToString()
-        => $"conv in={_input} out={_outputChannels} groups={_groups} {_geometry} {KernelFamilies.Quant(_inputZeroPoint, _multipliers, _output)}";
+        => $"conv in={_input} out={_outputChannels} groups={_groups} {_geometry} {Quant}";
 }
 
-internal sealed class DepthwiseCase : KernelCase
+internal sealed class DepthwiseCase : WeightedCase
 {
-    private Nhwc _input;
-    private ConvGeometry _geometry;
-    private int _inputZeroPoint;
-    private sbyte[] _x = [], _weights = [];
-    private int[] _bias = [];
-    private float[] _multipliers = [];
-    private OutputQuant _output;
-
     /// <param name="kernel">3 or 5 for square kernels with <paramref name="stride"/>; 0: random kernel, stride and dilation.</param>
     public static DepthwiseCase Generate(CaseRandom r, int kernel, int stride)
     {
@@ -261,11 +267,7 @@ internal sealed class DepthwiseCase : KernelCase
             _input = new Nhwc(r.Int(1, 2), ConvCase.FitSize(r, g.KernelH, g.DilationH, g.PadTop + g.PadBottom),
                 ConvCase.FitSize(r, g.KernelW, g.DilationW, g.PadLeft + g.PadRight), KernelFamilies.Channels(r)),
         };
-        c._x = r.Bytes(c._input.Length);
-        c._weights = r.Bytes(c._input.C * g.Taps, -127, 127);
-        c._bias = KernelFamilies.Bias(r, c._input.C);
-        c._multipliers = KernelFamilies.Multipliers(r, c._input.C, g.Taps);
-        c._output = KernelFamilies.Output(r);
+        c.DrawData(r, c._input.C, g.Taps);
         return c;
     }
 
@@ -293,7 +295,7 @@ internal sealed class DepthwiseCase : KernelCase
     }
 
     public override string ToString()
-        => $"dwconv in={_input} {_geometry} {KernelFamilies.Quant(_inputZeroPoint, _multipliers, _output)}";
+        => $"dwconv in={_input} {_geometry} {Quant}";
 }
 
 internal sealed class PoolCase : KernelCase
@@ -606,15 +608,9 @@ internal sealed class LutCase : KernelCase
     public override string ToString() => $"lut n={_x.Length}";
 }
 
-internal sealed class TransposeConvCase : KernelCase
+internal sealed class TransposeConvCase : WeightedCase
 {
-    private Nhwc _input;
-    private ConvGeometry _geometry;
-    private int _outputChannels, _inputZeroPoint;
-    private sbyte[] _x = [], _weights = [];
-    private int[] _bias = [];
-    private float[] _multipliers = [];
-    private OutputQuant _output;
+    private int _outputChannels;
 
     public static TransposeConvCase Generate(CaseRandom r)
     {
@@ -627,12 +623,7 @@ internal sealed class TransposeConvCase : KernelCase
             _geometry = g, _outputChannels = KernelFamilies.Channels(r, 40), _inputZeroPoint = r.ZeroPoint(),
             _input = new Nhwc(r.Int(1, 2), r.Int(1, 7), r.Int(1, 7), KernelFamilies.Channels(r, 24)),
         };
-        int patch = g.Taps * c._input.C;
-        c._x = r.Bytes(c._input.Length);
-        c._weights = r.Bytes(c._outputChannels * patch, -127, 127);
-        c._bias = KernelFamilies.Bias(r, c._outputChannels);
-        c._multipliers = KernelFamilies.Multipliers(r, c._outputChannels, patch);
-        c._output = KernelFamilies.Output(r);
+        c.DrawData(r, c._outputChannels, g.Taps * c._input.C);
         return c;
     }
 
@@ -672,5 +663,5 @@ internal sealed class TransposeConvCase : KernelCase
     }
 
     public override string ToString()
-        => $"transposed conv in={_input} out={_outputChannels} {_geometry} {KernelFamilies.Quant(_inputZeroPoint, _multipliers, _output)}";
+        => $"transposed conv in={_input} out={_outputChannels} {_geometry} {Quant}";
 }

@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using EdgeQ.Runtime.Execution;
 using EdgeQ.Runtime.Kernels;
 
 namespace EdgeQ.Runtime.Diagnostics;
@@ -74,7 +75,35 @@ public static class KernelSelfTest
                 }
             }
         }
+        allOk &= CheckNetwork(log, variants, reference, allOutputs);
         log.WriteLine($"kernel selftest {(allOk ? "passed" : "FAILED")}  hash={allOutputs.GetCurrentHashAsUInt64():x16}");
         return allOk;
+    }
+
+    /// <summary>Whole-network check on real layer shapes: MobileNetV1-0.25 (random weights) through the executor
+    /// with two threads, logits compared with the single-threaded reference.</summary>
+    private static bool CheckNetwork(TextWriter log, List<KernelVariant> variants, KernelTable reference, XxHash64 allOutputs)
+    {
+        const int threads = 2;
+        sbyte[] input = new CaseRandom(8).Bytes(224 * 224 * 3);
+        sbyte[] expected = RunNetwork(reference, 1, input);
+        allOutputs.Append(MemoryMarshal.AsBytes(expected.AsSpan()));
+        string hash = XxHash64.HashToUInt64(MemoryMarshal.AsBytes(expected.AsSpan())).ToString("x16");
+        bool ok = true;
+        foreach (KernelVariant v in variants)
+        {
+            bool same = RunNetwork(KernelTable.Create(v), threads, input).AsSpan().SequenceEqual(expected);
+            log.WriteLine($"{"mobilenet 0.25",-16} {v.Name() + $" ({threads} threads)",-26} {(same ? "ok" : "MISMATCH"),-8} logits=1000  hash={hash}");
+            ok &= same;
+        }
+        return ok;
+    }
+
+    private static sbyte[] RunNetwork(KernelTable kernels, int threads, sbyte[] input)
+    {
+        using var executor = new Executor(KernelBenchmark.MobileNetV1(kernels, 0.25), threads);
+        var logits = new sbyte[1000];
+        executor.Run(input, logits);
+        return logits;
     }
 }

@@ -103,7 +103,7 @@ internal unsafe interface IDepthwiseMac
     static abstract void Accumulate(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count);
 
     /// <summary>The same for at most 8 channels, into <see cref="Int32x16.C0"/> and <see cref="Int32x16.C1"/> only:
-    /// half the arithmetic where C mod 16 &lt;= 8 (MobileNet-0.25's widest layer has C = 8).</summary>
+    /// half the arithmetic where C mod 16 &lt;= 8 (MobileNet-0.25's costliest depthwise layer, 112x112, has C = 8).</summary>
     static abstract void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count);
 }
 
