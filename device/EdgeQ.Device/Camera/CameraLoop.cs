@@ -24,13 +24,13 @@ public sealed class CameraLoop(
     TimeSpan hold = default,
     int maxFramesPerSecond = 0)
 {
-    // How long the loop waits for a frame before letting the hold time run out without one.
-    private static readonly TimeSpan FrameWait = TimeSpan.FromMilliseconds(100);
-
     private readonly LatestFrameSlot slot = new();
     private readonly HeldPin heldPin = new(hold);
     private bool pinLevel, pinWritten;
     private Exception? captureFailure;
+
+    /// <summary>How long the loop waits for a frame before letting the hold time run out without one.</summary>
+    public TimeSpan FrameWait { get; init; } = TimeSpan.FromMilliseconds(100);
 
     public long Dropped => slot.Dropped;
 
@@ -76,7 +76,8 @@ public sealed class CameraLoop(
             classifier.Classify(inputBuffer, scores);
             var finished = clock.Now;
             int best = ArgMax(scores);
-            bool? level = rule is null ? null : SetPin(heldPin.Update(rule.Holds(scores), finished));
+            // The verdict is about the scene when it was captured, so the hold time runs in capture time.
+            bool? level = rule is null ? null : SetPin(heldPin.Update(rule.Holds(scores), frame.CapturedAt));
             report(new FrameResult(++frames, best, best < labels.Count ? labels[best] : best.ToString(), scores[best],
                 (finished - started).TotalMilliseconds, slot.Dropped, level));
         }
@@ -100,7 +101,7 @@ public sealed class CameraLoop(
     {
         int failures = 0;
         var minInterval = maxFramesPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / maxFramesPerSecond) : TimeSpan.Zero;
-        var lastPublished = TimeSpan.MinValue;
+        TimeSpan? lastPublished = null;
         while (!cancellation.IsCancellationRequested)
         {
             try
