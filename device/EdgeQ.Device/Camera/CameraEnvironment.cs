@@ -5,7 +5,7 @@ namespace EdgeQ.Device.Camera;
 /// <summary>The hardware and time the camera command uses; tests substitute synthetic frames, a simulated pin and a manual clock.</summary>
 public sealed record CameraEnvironment(
     Func<string, int, int, IFrameSource> CreateCamera,
-    Func<int, int?, IGpioOutput> OpenPin,
+    Func<int, int, IGpioOutput> OpenPin,
     Func<EqmModel, int, IClassifier?> CreateClassifier,
     Func<Action, IDisposable> OnStopSignal,
     IClock Clock,

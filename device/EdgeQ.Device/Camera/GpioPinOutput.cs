@@ -3,7 +3,11 @@ using System.Device.Gpio.Drivers;
 
 namespace EdgeQ.Device.Camera;
 
-/// <summary>A pin driven through System.Device.Gpio: the board's default driver, or libgpiod on a chosen chip.</summary>
+/// <summary>
+/// A pin driven through System.Device.Gpio's libgpiod drivers (the kernel's GPIO character device, on every current
+/// board kernel). Not <c>new GpioController()</c>: its board detection also links the Raspberry Pi register driver and
+/// the sysfs driver, which made the binary larger and does not work on a Pi 5.
+/// </summary>
 public sealed class GpioPinOutput : IGpioOutput
 {
     private readonly GpioController controller;
@@ -18,34 +22,41 @@ public sealed class GpioPinOutput : IGpioOutput
 
     public string Name { get; }
 
-    /// <summary>Opens <paramref name="pin"/> as an output, low. <paramref name="chip"/> selects a gpiochip (libgpiod v2, else v1).</summary>
-    public static GpioPinOutput Open(int pin, int? chip)
+    /// <summary>Opens line <paramref name="pin"/> of /dev/gpiochip<paramref name="chip"/> as an output, low.</summary>
+    public static GpioPinOutput Open(int pin, int chip)
     {
-        string name = chip is null ? $"GPIO {pin}" : $"GPIO {pin} on gpiochip{chip}";
-        GpioController? controller = null;
+        string name = $"GPIO {pin} on gpiochip{chip}";
         try
         {
-            controller = chip is null ? new GpioController() : new GpioController(LibGpiodDriverFor(chip.Value));
-            controller.OpenPin(pin, PinMode.Output, PinValue.Low);
-            return new GpioPinOutput(controller, pin, name);
+            try
+            {
+                return OpenWith(new LibGpiodV2Driver(chip), pin, name);
+            }
+            // libgpiod 2 (libgpiod.so.3) comes with Debian 13-based board OSes; older ones have libgpiod 1.
+            catch (Exception e) when (e.GetBaseException() is DllNotFoundException)
+            {
+                return OpenWith(new LibGpiodDriver(chip), pin, name);
+            }
         }
         // The drivers report a bad pin or chip, a missing libgpiod or a permission problem with various exception types.
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            controller?.Dispose();
-            throw new GpioUnavailableException($"cannot open {name} as an output: {e.Message}", e);
+            throw new GpioUnavailableException($"cannot open {name} as an output: {e.GetBaseException().Message}", e);
         }
     }
 
-    private static GpioDriver LibGpiodDriverFor(int chip)
+    private static GpioPinOutput OpenWith(GpioDriver driver, int pin, string name)
     {
+        var controller = new GpioController(driver);
         try
         {
-            return new LibGpiodV2Driver(chip);
+            controller.OpenPin(pin, PinMode.Output, PinValue.Low);
+            return new GpioPinOutput(controller, pin, name);
         }
-        catch (Exception e) when (e is DllNotFoundException or PlatformNotSupportedException)
+        catch
         {
-            return new LibGpiodDriver(chip);
+            controller.Dispose();
+            throw;
         }
     }
 

@@ -11,19 +11,17 @@ namespace EdgeQ.Device.Camera;
 public sealed class V4l2FrameSource(string devicePath, int width, int height) : IFrameSource
 {
     private const string VideoNodePrefix = "/dev/video";
+    private readonly FrameFormat format = new(width, height);
     private VideoDevice? device;
 
     public string Name => devicePath;
 
-    private FrameFormat Format => new(width, height);
-
     public FrameFormat Open()
     {
         Close();
-        // The binding opens "/dev/video" + bus id, so stable names (/dev/v4l/by-id/...) are resolved to that form.
-        string node = ResolveVideoNode(devicePath);
-        V4l2Device.EnsureCapturable(node);
-        var opened = VideoDevice.Create(new VideoConnectionSettings(int.Parse(node[VideoNodePrefix.Length..]), ((uint)width, (uint)height), VideoPixelFormat.YUYV));
+        int busId = BusIdOf(devicePath);
+        V4l2Device.EnsureCapturable(VideoNodePrefix + busId);
+        var opened = VideoDevice.Create(new VideoConnectionSettings(busId, ((uint)width, (uint)height), VideoPixelFormat.YUYV));
         try
         {
             RequireYuyvSize(opened);
@@ -36,7 +34,7 @@ public sealed class V4l2FrameSource(string devicePath, int width, int height) : 
             throw;
         }
         device = opened;
-        return Format;
+        return format;
     }
 
     public void Stream(FrameHandler onFrame, CancellationToken cancellation)
@@ -44,7 +42,7 @@ public sealed class V4l2FrameSource(string devicePath, int width, int height) : 
         var streaming = device ?? throw new InvalidOperationException("the camera is not open");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         string? failure = null;
-        int frameBytes = Format.ByteCount;
+        int frameBytes = format.ByteCount;
         void OnBuffer(object sender, NewImageBufferReadyEventArgs e)
         {
             try
@@ -53,7 +51,7 @@ public sealed class V4l2FrameSource(string devicePath, int width, int height) : 
                 if (!File.Exists(devicePath))
                     failure = "the camera disappeared";
                 else if (e.Length < frameBytes)
-                    failure = $"the camera sent a {e.Length}-byte frame, expected {frameBytes} for {Format}";
+                    failure = $"the camera sent a {e.Length}-byte frame, expected {frameBytes} for {format}";
                 else
                     onFrame(e.ImageBuffer.AsSpan(0, frameBytes));
                 if (failure is not null)
@@ -88,14 +86,16 @@ public sealed class V4l2FrameSource(string devicePath, int width, int height) : 
 
     public void Dispose() => Close();
 
-    private static string ResolveVideoNode(string path)
+    // The binding opens "/dev/video" + bus id, so stable names (/dev/v4l/by-id/...) are resolved to that form.
+    private static int BusIdOf(string path)
     {
         if (!File.Exists(path))
             throw new CameraUnavailableException($"no camera at {path}");
         string node = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-        if (!node.StartsWith(VideoNodePrefix, StringComparison.Ordinal) || !node[VideoNodePrefix.Length..].All(char.IsAsciiDigit) || node.Length == VideoNodePrefix.Length)
+        string number = node.StartsWith(VideoNodePrefix, StringComparison.Ordinal) ? node[VideoNodePrefix.Length..] : "";
+        if (number.Length == 0 || !number.All(char.IsAsciiDigit))
             throw new CameraUnavailableException($"{path} is not a /dev/videoN camera node");
-        return node;
+        return int.Parse(number, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private void RequireYuyvSize(VideoDevice opened)

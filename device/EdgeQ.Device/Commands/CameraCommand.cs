@@ -22,7 +22,7 @@ public static class CameraCommand
             new OptionSpec("--fps", "At most N frames per second into the loop (default: the camera's rate)", "N"),
             new OptionSpec("--gpio", "Output pin to drive (the controller's numbering, e.g. BCM on a Pi); needs --on", "PIN"),
             new OptionSpec("--on", "When the pin goes high: LABEL>=0.6 (also >, <=, <; LABEL a label or class index)", "RULE"),
-            new OptionSpec("--gpio-chip", "gpiochip number (libgpiod) instead of the board's default GPIO driver", "N"),
+            new OptionSpec("--gpio-chip", "The /dev/gpiochipN the pin belongs to (default 0; 4 for the header on older Pi 5 kernels)", "N"),
             new OptionSpec("--hold-ms", $"Keep the pin high until the rule has not held for this long (default {DefaultHoldMs})", "N"),
             new OptionSpec("--threads", "Inference threads (default: all cores)", "N"),
             new OptionSpec("--json-lines", "One JSON object per frame instead of text"),
@@ -36,12 +36,12 @@ public static class CameraCommand
         int fps = parsed.IntValue("--fps", 0, 1, 1000);
         int holdMs = parsed.IntValue("--hold-ms", DefaultHoldMs, 0, 3_600_000);
         int threads = parsed.IntValue("--threads", Environment.ProcessorCount, 1, 256);
-        int? chip = parsed.Has("--gpio-chip") ? parsed.IntValue("--gpio-chip", 0, 0, 255) : null;
+        int chip = parsed.IntValue("--gpio-chip", 0, 0, 255);
         int? pinNumber = parsed.Has("--gpio") ? parsed.IntValue("--gpio", 0, 0, 100_000) : null;
         var rule = parsed.Value("--on") is { } ruleText ? GpioRule.Parse(ruleText) : null;
         if ((pinNumber is null) != (rule is null))
             throw new UsageException("--gpio and --on go together: the pin to drive and the rule that drives it");
-        if (chip is not null && pinNumber is null)
+        if (parsed.Has("--gpio-chip") && pinNumber is null)
             throw new UsageException("--gpio-chip needs --gpio");
 
         using var file = OpenModel(parsed.Arguments[0]);

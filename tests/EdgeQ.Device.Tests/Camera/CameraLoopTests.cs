@@ -25,7 +25,7 @@ public class CameraLoopTests
         public Rig(IReadOnlyList<SourceStep> script, Backoff? backoff = null, bool lockstep = true, IClassifier? classifier = null)
         {
             Gpio = new SimulatedGpio(Clock, Pin);
-            Output = Gpio.Open(Pin, null);
+            Output = Gpio.Open(Pin, 0);
             Source = new ScriptedFrameSource(Clock, Format, script, lockstep);
             var model = CameraModels.Classifier();
             var rule = GpioRule.Parse("target>=0.6").Bind(["background", "target", "other"], 3);

@@ -33,7 +33,7 @@ public sealed class SimulatedGpio(IClock clock, params int[] pins)
 
     public IClock Clock => clock;
 
-    public IGpioOutput Open(int pin, int? chip) => pins.Contains(pin) && chip is null or 0
+    public IGpioOutput Open(int pin, int chip) => pins.Contains(pin) && chip == 0
         ? new Pin(this, pin)
         : throw new GpioUnavailableException($"cannot open GPIO {pin} as an output: the simulated controller has pins {string.Join(", ", pins)}");
 
