@@ -51,6 +51,7 @@ public static class CameraCommand
         var labels = (IReadOnlyList<string>)output0.Labels.ToArray();
         int classCount = model.Tensors[output0.Tensor].Shape[^1];
         var boundRule = rule?.Bind(labels, classCount);
+        // A --size that cannot cover the model's input is refused before any hardware is touched.
         Checked(() => FrameToInput.Create(width, height, input));
 
         using var pin = pinNumber is null ? null : Checked(() => environment.OpenPin(pinNumber.Value, chip));
