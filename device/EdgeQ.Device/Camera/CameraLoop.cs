@@ -29,6 +29,12 @@ public sealed class CameraLoop(
     private bool pinLevel, pinWritten;
     private Exception? captureFailure;
 
+    /// <summary>
+    /// How long stopping waits for the capture thread: VideoDevice checks for cancellation once per frame, and a camera
+    /// that stopped delivering frames blocks it in the driver.
+    /// </summary>
+    public TimeSpan CaptureStopTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long the loop waits for a frame before letting the hold time run out without one.</summary>
     public TimeSpan FrameWait { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -47,9 +53,11 @@ public sealed class CameraLoop(
         finally
         {
             stop.Cancel();
-            capture.Join();
-            source.Close();
+            // The safe state first: a capture thread stuck in the driver must not keep the pin high.
             SetPin(false);
+            if (!capture.Join(CaptureStopTimeout))
+                log.WriteLine($"camera {source.Name}: capture did not stop within {CaptureStopTimeout.TotalSeconds:0} s; closing the camera anyway");
+            source.Close();
         }
         if (captureFailure is not null)
             throw new InvalidOperationException($"camera capture failed: {captureFailure.Message}", captureFailure);

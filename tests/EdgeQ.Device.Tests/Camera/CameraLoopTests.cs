@@ -108,6 +108,41 @@ public class CameraLoopTests
     }
 
     [Fact]
+    public async Task A_capture_stuck_in_the_driver_does_not_keep_the_pin_high_on_stop()
+    {
+        var clock = new ManualClock();
+        var gpio = new SimulatedGpio(clock, Pin);
+        var stuck = new StuckSource();
+        var loop = new CameraLoop(stuck, new BrightnessClassifier(signed: true), ModelInput.From(CameraModels.Classifier()),
+            ["background", "target", "other"], clock, TextWriter.Null, Backoff.Camera,
+            GpioRule.Parse("target>0.5").Bind(["background", "target", "other"], 3), gpio.Open(Pin, 0), Hold)
+        { CaptureStopTimeout = TimeSpan.FromMilliseconds(100) };
+        using var cancel = new CancellationTokenSource();
+        var run = Task.Run(() => loop.Run(stuck.Open(), _ => cancel.Cancel(), cancel.Token));
+
+        Assert.True(await Task.WhenAny(run, Task.Delay(Generous)) == run, "the loop did not stop while its capture thread was stuck");
+        Assert.Equal([true, false], gpio.Writes.Select(w => w.High));
+        stuck.Release.Set();
+    }
+
+    /// <summary>Delivers one bright frame, then blocks ignoring cancellation, like a dequeue on a stalled camera.</summary>
+    private sealed class StuckSource : IFrameSource
+    {
+        public ManualResetEventSlim Release { get; } = new();
+        public string Name => "stuck";
+        public FrameFormat Open() => Format;
+        public void Stream(FrameHandler onFrame, CancellationToken cancellation)
+        {
+            var frame = new byte[Format.ByteCount];
+            ScriptedFrameSource.Fill(frame, Bright);
+            onFrame(frame);
+            Release.Wait();
+        }
+        public void Close() { }
+        public void Dispose() { }
+    }
+
+    [Fact]
     public void The_hold_runs_out_while_the_camera_is_away()
     {
         var rig = new Rig([At(0, Bright), new StreamFailure("camera disappeared")],
