@@ -52,6 +52,18 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void A_failed_write_leaves_no_partial_file()
+    {
+        string dir = RunModelFiles.Directory("mobilenet-like");
+        string target = Path.Combine(dir, "is-a-directory");
+        Directory.CreateDirectory(target);
+        var (exitCode, _, stderr) = RunModelFiles.InProcess("run", Path.Combine(dir, "model.eqm"), "--input", Path.Combine(dir, "in.bin"), "--output", target);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("IOException", stderr);
+        Assert.False(File.Exists(target + ".partial"));
+    }
+
+    [Fact]
     public void A_corrupt_model_prints_the_format_error_and_exits_2()
     {
         string dir = RunModelFiles.Directory("mobilenet-like");

@@ -22,6 +22,7 @@ public partial class RunOnArmTests(ITestOutputHelper log)
     [Theory]
     [InlineData("mobilenet-like")]
     [InlineData("unet-like")]
+    [InlineData("fashion-grey")]
     [InlineData("mobilenet-v1-0.25-shapes")]
     public void Every_kernel_path_writes_the_same_output_bytes(string model)
     {

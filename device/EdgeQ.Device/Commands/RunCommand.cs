@@ -45,8 +45,16 @@ public static class RunCommand
         }
         // Written beside the target and renamed over it: a failed run leaves no half-written output.
         string partial = outputPath + ".partial";
-        File.WriteAllBytes(partial, result);
-        File.Move(partial, outputPath, overwrite: true);
+        try
+        {
+            File.WriteAllBytes(partial, result);
+            File.Move(partial, outputPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
 
         output.WriteLine($"kernels: {ModelOptions.DescribeKernels(model.Kernels)}, threads {model.Threads}");
         output.WriteLine($"wrote {result.Length} bytes to {outputPath}: " +

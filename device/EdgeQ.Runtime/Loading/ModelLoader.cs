@@ -9,7 +9,7 @@ namespace EdgeQ.Runtime.Loading;
 /// (a file op becomes zero plan ops (Reshape), one, or two (a move followed by a requantize step)).</summary>
 public sealed record LoadedPlan(ModelPlan Plan, IReadOnlyList<int> SourceOperator);
 
-/// <summary>Turns a validated <see cref="EqmModel"/> into a <see cref="ModelPlan"/>: one <see cref="PlanOp"/> per file
+/// <summary>Turns a validated <see cref="EqmModel"/> into a <see cref="ModelPlan"/>: the <see cref="PlanOp"/>s of each file
 /// op, weights packed for the given kernel table, multipliers computed in double and rounded once to float32
 /// (quantization.md). The plan runs in the int8 domain: a uint8 tensor is the same tensor shifted by 128 (values,
 /// zero point, clamp and table entries), which leaves every difference q - zp, and so every result, unchanged.
@@ -27,10 +27,16 @@ public static class ModelLoader
             // The format lets only Softmax and Dequantize write float tensors.
             int index = Enumerable.Range(0, model.Operators.Count).First(i => model.Operators[i].Output == tensor);
             EqmOperator op = model.Operators[index];
-            if (op.Kind == OpKind.Softmax && postprocess == OutputPostprocess.Softmax)
-                throw new UnsupportedModelException($"{Describe(model, index)}: softmax of a softmax is not supported");
-            if (op.Kind == OpKind.Softmax || postprocess == OutputPostprocess.None)
-                postprocess = op.Kind == OpKind.Softmax ? OutputPostprocess.Softmax : OutputPostprocess.Dequantize;
+            if (op.Kind == OpKind.Softmax)
+            {
+                if (postprocess == OutputPostprocess.Softmax)
+                    throw new UnsupportedModelException($"{Describe(model, index)}: softmax of a softmax is not supported");
+                postprocess = OutputPostprocess.Softmax;
+            }
+            else if (postprocess == OutputPostprocess.None)
+            {
+                postprocess = OutputPostprocess.Dequantize;   // softmax(dequantize(x)) stays a softmax
+            }
             tensor = op.Inputs[0];
         }
         return (tensor, postprocess);
