@@ -24,9 +24,17 @@ public partial class RunOnArmTests(ITestOutputHelper log)
     [InlineData("unet-like")]
     [InlineData("fashion-grey")]
     [InlineData("mobilenet-v1-0.25-shapes")]
-    public void Every_kernel_path_writes_the_same_output_bytes(string model)
+    public void Every_kernel_path_writes_the_same_output_bytes(string model) =>
+        AssertSameBytesEverywhere(model, RunModelFiles.Bytes(model), RunModelFiles.Input(model));
+
+    [Fact]
+    public void The_real_mobilenet_v1_packed_by_the_host_writes_the_same_bytes_everywhere() =>
+        AssertSameBytesEverywhere("mobilenet_v1_0.25_224 (real weights, real photo)", RealModelFiles.MobileNetV1Model,
+            RealModelFiles.MobileNetV1Input);
+
+    private void AssertSameBytesEverywhere(string model, byte[] eqm, byte[] input)
     {
-        var files = new Dictionary<string, byte[]> { ["model.eqm"] = RunModelFiles.Bytes(model), ["in.bin"] = RunModelFiles.Input(model) };
+        var files = new Dictionary<string, byte[]> { ["model.eqm"] = eqm, ["in.bin"] = input };
         byte[]? expected = null;
         foreach (Case c in Cases)
         {
