@@ -1,6 +1,7 @@
 using EdgeQ.Runtime.Diagnostics;
 using EdgeQ.Runtime.Execution;
 using EdgeQ.Runtime.Kernels;
+using CoordinateTransform = EdgeQ.Format.CoordinateTransform;
 
 namespace EdgeQ.Runtime.Tests;
 

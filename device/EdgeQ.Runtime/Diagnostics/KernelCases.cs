@@ -1,4 +1,6 @@
 using EdgeQ.Runtime.Kernels;
+using CoordinateTransform = EdgeQ.Format.CoordinateTransform;
+using NearestRounding = EdgeQ.Format.NearestRounding;
 
 namespace EdgeQ.Runtime.Diagnostics;
 

@@ -152,11 +152,11 @@ public static class ModelLoader
                     break;
                 case ResizeParams { Mode: InterpolationMode.Bilinear } p:
                     Add(new ResizeBilinearOp(Name, Activation(0), Output(),
-                        new ResizeBilinear(Shape(0), p.OutputHeight, p.OutputWidth, Transform(p.Transform), RequantizeTo(0))));
+                        new ResizeBilinear(Shape(0), p.OutputHeight, p.OutputWidth, p.Transform, RequantizeTo(0))));
                     break;
                 case ResizeParams p:
                     int resizeInput = Activation(0);
-                    var nearest = new ResizeNearest(Shape(0), p.OutputHeight, p.OutputWidth, Transform(p.Transform), Rounding(p.Rounding));
+                    var nearest = new ResizeNearest(Shape(0), p.OutputHeight, p.OutputWidth, p.Transform, p.Rounding);
                     AddMove((name, output) => new MoveOp(name, resizeInput, output, nearest.Output, nearest.Run));
                     break;
                 case LutParams:
@@ -273,23 +273,5 @@ public static class ModelLoader
 
         private static ConvGeometry Geometry(Window2D w) => new(w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.DilationH, w.DilationW,
             w.Pads.Top, w.Pads.Left, w.Pads.Bottom, w.Pads.Right);
-
-        private static Kernels.CoordinateTransform Transform(Format.CoordinateTransform t) => t switch
-        {
-            Format.CoordinateTransform.HalfPixel => Kernels.CoordinateTransform.HalfPixel,
-            Format.CoordinateTransform.AlignCorners => Kernels.CoordinateTransform.AlignCorners,
-            Format.CoordinateTransform.Asymmetric => Kernels.CoordinateTransform.Asymmetric,
-            Format.CoordinateTransform.PytorchHalfPixel => Kernels.CoordinateTransform.PytorchHalfPixel,
-            _ => throw new ArgumentOutOfRangeException(nameof(t), t, null),
-        };
-
-        private static Kernels.NearestRounding Rounding(Format.NearestRounding r) => r switch
-        {
-            Format.NearestRounding.RoundPreferFloor => Kernels.NearestRounding.RoundPreferFloor,
-            Format.NearestRounding.RoundPreferCeil => Kernels.NearestRounding.RoundPreferCeil,
-            Format.NearestRounding.Floor => Kernels.NearestRounding.Floor,
-            Format.NearestRounding.Ceil => Kernels.NearestRounding.Ceil,
-            _ => throw new ArgumentOutOfRangeException(nameof(r), r, null),
-        };
     }
 }

@@ -1,12 +1,7 @@
 using System.Runtime.Intrinsics;
+using EdgeQ.Format;
 
 namespace EdgeQ.Runtime.Kernels;
-
-/// <summary>ONNX Resize coordinate_transformation_mode: how an output coordinate maps to an input coordinate.</summary>
-public enum CoordinateTransform { HalfPixel, PytorchHalfPixel, AlignCorners, Asymmetric }
-
-/// <summary>ONNX Resize nearest_mode.</summary>
-public enum NearestRounding { RoundPreferFloor, RoundPreferCeil, Floor, Ceil }
 
 /// <summary>Source coordinates of a resize, computed once at load in double.</summary>
 public static class ResizeAxis
