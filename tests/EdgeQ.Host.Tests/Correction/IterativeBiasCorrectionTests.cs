@@ -75,4 +75,13 @@ public sealed class IterativeBiasCorrectionTests(MobileNetFixture mobileNet, ITe
         Assert.True(iterative.Top1Agreement >= naive.Top1Agreement + 0.08, $"iterative {iterative.Top1Agreement:P1} vs naive {naive.Top1Agreement:P1}");
         Assert.True(iterative.SqnrDb >= naive.SqnrDb + 4, $"iterative {iterative.SqnrDb:F1} dB vs naive {naive.SqnrDb:F1} dB");
     }
+
+    [Fact]
+    public void IterativeCorrectionRecoversSixBitWeights()
+    {
+        var options = new PackOptions { Preprocessing = PreprocessingPresets.SymmetricUnit, WeightBits = 6 };
+        var naive = PackAndEvaluate("per-channel W6A8 naive", options with { BiasCorrection = BiasCorrectionMethod.None });
+        var iterative = PackAndEvaluate("per-channel W6A8 iterative", options);
+        Assert.True(iterative.Top1Agreement >= naive.Top1Agreement + 0.25, $"iterative {iterative.Top1Agreement:P1} vs naive {naive.Top1Agreement:P1}");
+    }
 }
