@@ -85,8 +85,7 @@ public static class PackCommand
                 Calibration = Enum.Parse<CalibrationMethod>(parse.GetValue(calibration)!, ignoreCase: true),
                 CalibrationImages = parse.GetValue(calibCount),
                 CorrectionImages = parse.GetValue(correctionCount),
-                BiasCorrection = parse.GetValue(biasCorrection) == "finetune" ? BiasCorrectionMethod.FineTune
-                    : Enum.Parse<BiasCorrectionMethod>(parse.GetValue(biasCorrection)!, ignoreCase: true),
+                BiasCorrection = Enum.Parse<BiasCorrectionMethod>(parse.GetValue(biasCorrection)!, ignoreCase: true),
                 Labels = fixture ? FixtureClasses : ReadLines(parse.GetValue(labels)),
                 Name = Path.GetFileNameWithoutExtension(modelPath),
             };
@@ -115,6 +114,7 @@ public static class PackCommand
                 var evaluation = ImageSource.Open(images, preprocessing, graph.Inputs[0].Shape, idxRange: FixtureHeldOutFrom..);
                 var classes = IdxCalibrationData.ReadIdx(RepositoryFile(FixtureLabels), 0x801).Data;
                 using var int8 = InferenceModel.Load(result.Model);
+                // A fresh float graph: --equalize rewrote the packed one's weights.
                 accuracy = AccuracyEvaluator.Evaluate(InspectCommand.LoadGraph(new FileInfo(modelPath)), int8, evaluation.Data,
                     [.. evaluation.Names.Select(n => (int)classes[int.Parse(n, CultureInfo.InvariantCulture)])],
                     f => progress.Report(new PackProgress("evaluate", f)));
