@@ -33,6 +33,8 @@ public static class CliApp
             VerboseOption,
             BoardsCommand.Create(),
             InspectCommand.Create(),
+            PackCommand.Create(),
+            EvalCommand.Create(),
             PublishCommand.Create(PublishEnvironment.Current),
             DeployCommand.Create(PublishEnvironment.Current),
         };

@@ -18,6 +18,13 @@ public sealed class TensorCalibrationData(IReadOnlyList<TensorData> samples) : I
     public TensorData Load(int index) => samples[index];
 }
 
+/// <summary>Some samples of another source, by index.</summary>
+public sealed class SubsetCalibrationData(ICalibrationData source, IReadOnlyList<int> indices) : ICalibrationData
+{
+    public int Count => indices.Count;
+    public TensorData Load(int index) => source.Load(indices[index]);
+}
+
 /// <summary>
 /// Image files turned into NHWC input tensors exactly as the .eqm input spec tells the device: shorter side resized
 /// to round(size / crop fraction), centre crop, channel order, then (pixel - mean) / std.

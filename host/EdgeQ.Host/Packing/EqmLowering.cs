@@ -28,10 +28,7 @@ public sealed class EqmLowering
     public static EqmModel Lower(QuantizationPlan plan, EqmMetadata metadata, ImagePreprocessing preprocessing, IReadOnlyList<string> labels)
     {
         var graph = plan.Graph;
-        if (graph.Inputs is not [{ Layout: Layout.Nhwc, Rank: 4 } input])
-            throw new NotSupportedException($"an .eqm model has one NHWC image input; this graph has {string.Join(", ", graph.Inputs)}");
-        var lowering = new EqmLowering(plan, metadata);
-        lowering.tensors[input] = lowering.builder.SetInput(input.Name, FormatType.Int8, input.Shape, plan.Activations[input].ToEqm(), preprocessing);
+        var lowering = WithInput(plan, metadata, preprocessing);
         foreach (var node in graph.Nodes) lowering.LowerNode(node);
         for (int i = 0; i < graph.Outputs.Count; i++)
         {
@@ -41,6 +38,31 @@ public sealed class EqmLowering
             lowering.builder.AddOutput(lowering.tensors[output], i == 0 ? [.. labels] : []);
         }
         return lowering.builder.Build();
+    }
+
+    /// <summary>
+    /// The int8 network up to the op that writes <paramref name="tensor"/>, which becomes the only output: bias
+    /// correction reads a layer's int8 input this way, with the runtime's own kernels, without running the rest.
+    /// </summary>
+    public static EqmModel LowerPrefix(QuantizationPlan plan, Value tensor, EqmMetadata metadata, ImagePreprocessing preprocessing)
+    {
+        var lowering = WithInput(plan, metadata, preprocessing);
+        foreach (var node in plan.Graph.Nodes)
+        {
+            if (lowering.tensors.ContainsKey(tensor)) break;
+            lowering.LowerNode(node);
+        }
+        lowering.builder.AddOutput(lowering.Tensor(tensor));
+        return lowering.builder.Build();
+    }
+
+    private static EqmLowering WithInput(QuantizationPlan plan, EqmMetadata metadata, ImagePreprocessing preprocessing)
+    {
+        if (plan.Graph.Inputs is not [{ Layout: Layout.Nhwc, Rank: 4 } input])
+            throw new NotSupportedException($"an .eqm model has one NHWC image input; this graph has {string.Join(", ", plan.Graph.Inputs)}");
+        var lowering = new EqmLowering(plan, metadata);
+        lowering.tensors[input] = lowering.builder.SetInput(input.Name, FormatType.Int8, input.Shape, plan.Activations[input].ToEqm(), preprocessing);
+        return lowering;
     }
 
     private void LowerNode(Node node)

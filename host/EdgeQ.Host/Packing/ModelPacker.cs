@@ -1,5 +1,6 @@
 using EdgeQ.Format;
 using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Correction;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Quantization;
 
@@ -10,8 +11,9 @@ public readonly record struct PackProgress(string Stage, double Fraction);
 
 /// <summary>What a pack produced: the model, and the intermediate results reports and bias correction read.</summary>
 /// <param name="CorrectedLayers">Names of the layers whose bias the correction changed.</param>
+/// <param name="Corrections">Per layer, what iterative correction measured and did (empty for other methods).</param>
 public sealed record PackResult(EqmModel Model, QuantizationPlan Plan, CalibrationStatistics Statistics, EqualizationResult? Equalization,
-    IReadOnlyList<string> CorrectedLayers);
+    IReadOnlyList<string> CorrectedLayers, IReadOnlyList<LayerCorrection> Corrections);
 
 /// <summary>
 /// The host pipeline after import: (equalize) -> calibrate -> quantize -> lower to .eqm. The graph is the optimized
@@ -26,22 +28,36 @@ public static class ModelPacker
         IReadOnlyDictionary<string, ChannelPrior>? batchNormPriors = null)
     {
         options.Validate();
-        if (options.BiasCorrection is BiasCorrectionMethod.Iterative or BiasCorrectionMethod.FineTune)
-            throw new NotSupportedException($"bias correction '{options.BiasCorrection.ToString().ToLowerInvariant()}' needs the int8 executor and is not implemented yet; use 'none' or 'analytic'");
+        if (options.BiasCorrection is BiasCorrectionMethod.FineTune)
+            throw new NotSupportedException("bias correction 'finetune' is not implemented yet; use 'iterative', 'analytic' or 'none'");
         if (options.BiasCorrection == BiasCorrectionMethod.Analytic && batchNormPriors is null)
             throw new ArgumentException("analytic bias correction needs the BatchNorm priors of the ONNX file (AnalyticBiasCorrection.ReadPriors)");
         var equalization = options.Equalize ? Equalize(graph, calibration, progress) : null;
         var statistics = ActivationCalibrator.Run(graph, calibration, options.Calibration,
             f => progress?.Report(new PackProgress("calibrate", f)));
         var plan = QuantizationPlan.Create(graph, statistics, options.Quantization, InputRange(options.Preprocessing));
-        var corrected = options.BiasCorrection == BiasCorrectionMethod.Analytic
-            ? AnalyticBiasCorrection.Apply(plan, equalization is null ? batchNormPriors! : AnalyticBiasCorrection.Rescale(batchNormPriors!, equalization))
-                .Select(n => n.Name).ToList()
-            : [];
         var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
+        // Lowered once before correcting so that an op without an int8 form fails before the slow part.
         var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
-        return new PackResult(model, plan, statistics, equalization, corrected);
+        IReadOnlyList<LayerCorrection> corrections = options.BiasCorrection == BiasCorrectionMethod.Iterative
+            ? IterativeBiasCorrection.Apply(plan, CorrectionImages(calibration, options.CorrectionImages), options.Preprocessing,
+                f => progress?.Report(new PackProgress("correct", f)))
+            : [];
+        var corrected = options.BiasCorrection switch
+        {
+            BiasCorrectionMethod.Analytic => AnalyticBiasCorrection.Apply(plan,
+                equalization is null ? batchNormPriors! : AnalyticBiasCorrection.Rescale(batchNormPriors!, equalization)).Select(n => n.Name).ToList(),
+            BiasCorrectionMethod.Iterative => corrections.Where(c => c.Accepted).Select(c => c.Layer).ToList(),
+            _ => [],
+        };
+        if (corrected.Count > 0) model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
+        return new PackResult(model, plan, statistics, equalization, corrected, corrections);
     }
+
+    /// <summary><paramref name="count"/> of the calibration images, spread evenly over them.</summary>
+    private static ICalibrationData CorrectionImages(ICalibrationData calibration, int count) => count >= calibration.Count
+        ? calibration
+        : new SubsetCalibrationData(calibration, Enumerable.Range(0, count).Select(i => (int)((long)i * calibration.Count / count)).ToList());
 
     /// <summary>Equalization through ReLU6 needs the float model's per-channel maxima: one min/max calibration pass first.</summary>
     private static EqualizationResult Equalize(Graph graph, ICalibrationData calibration, IProgress<PackProgress>? progress)

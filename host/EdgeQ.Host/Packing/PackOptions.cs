@@ -23,11 +23,13 @@ public sealed record PackOptions
     /// <summary>--equalize: cross-layer equalization before quantization.</summary>
     public bool Equalize { get; init; }
     /// <summary>
-    /// --bias-correction. <see cref="BiasCorrectionMethod.None"/> and <see cref="BiasCorrectionMethod.Analytic"/>
-    /// (data-free, from the ONNX file's BatchNorm priors) are implemented; iterative and fine-tuning measure the
-    /// quantized network with the int8 executor, which is not in yet (docs/bias-correction.md).
+    /// --bias-correction: iterative (measured on the int8 runtime), analytic (data-free, from the ONNX file's BatchNorm
+    /// priors) or none; fine-tuning is not implemented yet (docs/bias-correction.md).
     /// </summary>
-    public BiasCorrectionMethod BiasCorrection { get; init; } = BiasCorrectionMethod.None;
+    public BiasCorrectionMethod BiasCorrection { get; init; } = BiasCorrectionMethod.Iterative;
+    /// <summary>How many of the calibration images iterative correction runs (spread evenly over them); each layer
+    /// costs one int8 pass over them.</summary>
+    public int CorrectionImages { get; init; } = 128;
     /// <summary>--mean/--std/--bgr/--crop-fraction, stored in the .eqm so the device needs no flags.</summary>
     public required ImagePreprocessing Preprocessing { get; init; }
     /// <summary>Class names along the last axis of the first output (empty: none).</summary>
@@ -44,6 +46,7 @@ public sealed record PackOptions
     {
         WeightQuantizer.GridMax(WeightBits);
         if (!(Percentile > 50 && Percentile <= 100)) throw new ArgumentException($"percentile must be in (50, 100], not {Percentile}");
+        if (CorrectionImages < 1) throw new ArgumentException($"the number of correction images must be positive, not {CorrectionImages}");
         if (CalibrationImages < 1) throw new ArgumentException($"the number of calibration images must be positive, not {CalibrationImages}");
         if (Preprocessing.Mean.Count != Preprocessing.Std.Count)
             throw new ArgumentException($"--mean has {Preprocessing.Mean.Count} values but --std has {Preprocessing.Std.Count}");
@@ -63,6 +66,8 @@ public sealed record PackOptions
         yield return new("calibration-images", calibrationSamples.ToString(CultureInfo.InvariantCulture));
         yield return new("equalize", Equalize ? "true" : "false");
         yield return new("bias-correction", BiasCorrection.ToString().ToLowerInvariant());
+        if (BiasCorrection == BiasCorrectionMethod.Iterative)
+            yield return new("correction-images", Math.Min(CorrectionImages, calibrationSamples).ToString(CultureInfo.InvariantCulture));
     }
 }
 

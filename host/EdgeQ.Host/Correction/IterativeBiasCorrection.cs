@@ -1,0 +1,143 @@
+using EdgeQ.Format;
+using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Ir;
+using EdgeQ.Host.Packing;
+using EdgeQ.Host.Quantization;
+using EdgeQ.Host.Reference;
+using EdgeQ.Runtime;
+
+namespace EdgeQ.Host.Correction;
+
+/// <summary>Per-channel shift of a layer's pre-activation mean (quantized minus float, real units): its mean over
+/// channels and its spread (standard deviation over channels).</summary>
+public readonly record struct ShiftSummary(double Mean, double Spread)
+{
+    public static ShiftSummary Of(IReadOnlyList<double> shifts)
+    {
+        double mean = shifts.Average();
+        return new(mean, Math.Sqrt(shifts.Average(s => (s - mean) * (s - mean))));
+    }
+}
+
+/// <summary>What iterative correction did to one layer, measured on the correction images.</summary>
+/// <param name="HeldOutErrorChange">Change of the layer's pre-activation mean squared error against float on the
+/// held-out images (negative: better); null when too few images were given to hold any out.</param>
+/// <param name="ClampedChannels">Channels whose corrected bias had to be clamped to keep the accumulator in int32.</param>
+public sealed record LayerCorrection(string Layer, int Channels, ShiftSummary Before, ShiftSummary After, double? HeldOutErrorChange,
+    bool Accepted, int ClampedChannels);
+
+/// <summary>
+/// Iterative bias correction (Finkelstein et al. 2019) measured on the int8 runtime (docs/bias-correction.md): in
+/// topological order, each layer's int32 bias absorbs the difference between the float and the quantized per-channel
+/// pre-activation means, with every earlier layer already corrected. The quantized mean is exact: the runtime gives
+/// the layer's int8 input, and mean(acc[c]) = bias[c] + sum_k w[c,k] * mean(x_k - x_zp) over the layer's windows.
+/// </summary>
+public static class IterativeBiasCorrection
+{
+    /// <summary>Images 4, 9, 14, ... are held out to check each correction.</summary>
+    public const int HoldOutEvery = 5;
+    /// <summary>Below this many images nothing is held out and corrections are not checked.</summary>
+    public const int MinimumForHoldOut = 10;
+
+    private const long Int32Limit = int.MaxValue;
+
+    public static IReadOnlyList<LayerCorrection> Apply(QuantizationPlan plan, ICalibrationData images, ImagePreprocessing preprocessing,
+        Action<double>? reportFraction = null)
+    {
+        var graph = plan.Graph;
+        var layers = graph.Nodes.Where(plan.Layers.ContainsKey).ToList();
+        bool[] heldOut = Enumerable.Range(0, images.Count).Select(i => images.Count >= MinimumForHoldOut && i % HoldOutEvery == HoldOutEvery - 1).ToArray();
+        var (floatMeans, inputs) = RunFloat(plan, images, layers, heldOut, f => reportFraction?.Invoke(f / (layers.Count + 1)));
+        var metadata = new EqmMetadata("bias-correction", ModelPacker.Producer, "");
+        var corrections = new List<LayerCorrection>();
+        for (int l = 0; l < layers.Count; l++)
+        {
+            var layer = layers[l];
+            var sums = WindowSums.For(layer, plan.Activations[layer.Input].ZeroPoint);
+            if (sums is null) continue;
+            void Progress(int done) => reportFraction?.Invoke((l + 1 + done / (double)inputs.Length) / (layers.Count + 1));
+            if (layer.Input == graph.Inputs[0])
+                for (int i = 0; i < inputs.Length; i++) { sums.Add(inputs[i], heldOut[i]); Progress(i + 1); }
+            else
+            {
+                using var model = InferenceModel.Load(EqmLowering.LowerPrefix(plan, layer.Input, metadata, preprocessing));
+                var observed = new sbyte[model.OutputBytes];
+                for (int i = 0; i < inputs.Length; i++)
+                {
+                    model.Run(inputs[i], observed);
+                    sums.Add(observed, heldOut[i]);
+                    Progress(i + 1);
+                }
+            }
+            corrections.Add(Correct(layer, plan.Layers[layer], sums, floatMeans[layer]));
+        }
+        return corrections;
+    }
+
+    private static LayerCorrection Correct(Node layer, QuantizedLayer quantized, WindowSums sums, (double[] Fit, double[] HeldOut) floatMeans)
+    {
+        var weights = quantized.Weights;
+        var channelSums = weights.ChannelSums();
+        int channels = quantized.Bias.Length, clamped = 0;
+        var oldBias = (int[])quantized.Bias.Clone();
+        var before = new double[channels];
+        var after = new double[channels];
+        double errorChange = 0;
+        for (int c = 0; c < channels; c++)
+        {
+            double scale = quantized.BiasScale(c);
+            double fitMean = oldBias[c] + sums.WeightedMean(weights, c, heldOut: false);
+            long corrected = oldBias[c] + (long)Math.Round(floatMeans.Fit[c] / scale - fitMean, MidpointRounding.ToEven);
+            // The accumulator bound of quantization.md: |bias - x_zp * sum w| + 128 * sum|w| < 2^31.
+            long folded = (long)sums.ZeroPoint * channelSums[c].Sum;
+            long room = Int32Limit - 128 * channelSums[c].AbsSum;
+            long limited = Math.Clamp(corrected, folded - room, folded + room);
+            if (limited != corrected) clamped++;
+            quantized.Bias[c] = (int)limited;
+            double delta = (limited - oldBias[c]) * scale;
+            before[c] = fitMean * scale - floatMeans.Fit[c];
+            after[c] = before[c] + delta;
+            if (sums.HasHeldOut)
+            {
+                // Adding delta to every position changes the squared error by delta^2 + 2 * delta * (mean error).
+                double heldOutShift = (oldBias[c] + sums.WeightedMean(weights, c, heldOut: true)) * scale - floatMeans.HeldOut[c];
+                errorChange += (delta * delta + 2 * delta * heldOutShift) / channels;
+            }
+        }
+        bool accepted = !sums.HasHeldOut || errorChange <= 0;
+        if (!accepted) oldBias.CopyTo(quantized.Bias, 0);
+        return new LayerCorrection(layer.Name, channels, ShiftSummary.Of(before), ShiftSummary.Of(accepted ? after : before),
+            sums.HasHeldOut ? errorChange : null, accepted, clamped);
+    }
+
+    /// <summary>
+    /// One float pass: every layer's per-channel pre-activation mean on the correction and on the held-out images,
+    /// and the images quantized as the int8 model's input.
+    /// </summary>
+    private static (Dictionary<Node, (double[] Fit, double[] HeldOut)> Means, sbyte[][] Inputs) RunFloat(QuantizationPlan plan,
+        ICalibrationData images, IReadOnlyList<Node> layers, bool[] heldOut, Action<double> reportFraction)
+    {
+        var graph = plan.Graph;
+        var executor = new FloatExecutor(graph);
+        var fit = layers.ToDictionary(n => n, n => new ChannelStatistics(n.Output.Shape[^1]));
+        var held = layers.ToDictionary(n => n, n => new ChannelStatistics(n.Output.Shape[^1]));
+        var inputQuantization = plan.Activations[graph.Inputs[0]];
+        var inputs = new sbyte[images.Count][];
+        for (int start = 0; start < images.Count; start += ActivationCalibrator.BatchSize)
+        {
+            int count = Math.Min(ActivationCalibrator.BatchSize, images.Count - start), first = start;
+            var batch = Enumerable.Range(start, count).AsParallel().AsOrdered().Select(images.Load).ToList();
+            for (int i = 0; i < count; i++) inputs[start + i] = batch[i].Floats.Select(x => (sbyte)inputQuantization.Quantize(x)).ToArray();
+            void Observe(in TensorObservation o)
+            {
+                bool preActivation = o.PreActivation || NodeKernels.FusedActivation(o.Node).Kind == ActivationKind.None;
+                if (preActivation && o.Value == o.Node.Output && fit.ContainsKey(o.Node))
+                    (heldOut[first + o.Sample] ? held : fit)[o.Node].Add(o.Tensor.Floats);
+            }
+            executor.RunBatch(batch.Select(x => (IReadOnlyDictionary<string, TensorData>)new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = x }).ToList(),
+                Observe);
+            reportFraction((start + count) / (double)images.Count);
+        }
+        return (layers.ToDictionary(n => n, n => (fit[n].Means, held[n].Means)), inputs);
+    }
+}

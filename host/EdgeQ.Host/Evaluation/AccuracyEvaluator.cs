@@ -1,0 +1,61 @@
+using System.Numerics.Tensors;
+using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Ir;
+using EdgeQ.Host.Quantization;
+using EdgeQ.Host.Reference;
+using EdgeQ.Runtime;
+
+namespace EdgeQ.Host.Evaluation;
+
+/// <summary>Float vs int8 on the same images (the keys are those of <c>edgeq eval --json</c>).</summary>
+/// <param name="FloatTop1">Fraction of images whose float arg-max is the label; null without labels.</param>
+/// <param name="Int8Top1">The same for the int8 model.</param>
+/// <param name="Top1Agreement">Fraction of images where both models pick the same class.</param>
+/// <param name="SqnrDb">10 log10(sum float^2 / sum (float - int8)^2) over the first output of every image.</param>
+public sealed record AccuracyReport(int Images, double? FloatTop1, double? Int8Top1, double Top1Agreement, double SqnrDb);
+
+/// <summary>Runs the float reference executor and the int8 runtime on the same preprocessed images and compares the
+/// first output.</summary>
+public static class AccuracyEvaluator
+{
+    /// <param name="labels">Class index per image, or null.</param>
+    public static AccuracyReport Evaluate(Graph graph, InferenceModel model, ICalibrationData images, IReadOnlyList<int>? labels = null,
+        Action<double>? reportFraction = null)
+    {
+        if (labels is not null && labels.Count != images.Count)
+            throw new ArgumentException($"{labels.Count} labels for {images.Count} images");
+        var executor = new FloatExecutor(graph);
+        var input = new AffineQuantization(model.Input.Scale, model.Input.ZeroPoint);
+        var floats = new float[images.Count][];
+        var ints = new float[images.Count][];
+        var raw = new sbyte[model.OutputBytes];
+        for (int i = 0; i < images.Count; i++)
+        {
+            var sample = images.Load(i);
+            floats[i] = executor.Run(new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = sample })[graph.Outputs[0].Name].Floats;
+            model.Run(sample.Floats.Select(x => (sbyte)input.Quantize(x)).ToArray(), raw);
+            ints[i] = new float[model.Outputs[0].Tensor.Bytes];
+            model.Outputs[0].ToFloat(raw, ints[i]);
+            reportFraction?.Invoke((i + 1) / (double)images.Count);
+        }
+        return Compare(floats, ints, labels);
+    }
+
+    public static AccuracyReport Compare(IReadOnlyList<float[]> floatOutputs, IReadOnlyList<float[]> int8Outputs, IReadOnlyList<int>? labels)
+    {
+        int n = floatOutputs.Count;
+        int[] floatClass = floatOutputs.Select(o => TensorPrimitives.IndexOfMax(o)).ToArray();
+        int[] int8Class = int8Outputs.Select(o => TensorPrimitives.IndexOfMax(o)).ToArray();
+        double signal = 0, noise = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < floatOutputs[i].Length; j++)
+            {
+                double f = floatOutputs[i][j], e = f - int8Outputs[i][j];
+                signal += f * f;
+                noise += e * e;
+            }
+        double? Top1(int[] predicted) => labels is null ? null : Enumerable.Range(0, n).Count(i => predicted[i] == labels[i]) / (double)n;
+        return new AccuracyReport(n, Top1(floatClass), Top1(int8Class),
+            Enumerable.Range(0, n).Count(i => floatClass[i] == int8Class[i]) / (double)n, 10 * Math.Log10(signal / noise));
+    }
+}
