@@ -29,7 +29,7 @@ public static class RealModelFiles
         var graph = GraphOptimizer.Load(ModelPath);
         var calibration = new ImageCalibrationData(ImageCalibrationData.FindImages(Photos, 8),
             PreprocessingPresets.SymmetricUnit, graph.Inputs[0].Shape);
-        var options = new PackOptions { Preprocessing = PreprocessingPresets.SymmetricUnit, CalibrationImages = 8 };
+        var options = new PackOptions { Preprocessing = PreprocessingPresets.SymmetricUnit, CalibrationImages = 8, BiasCorrection = BiasCorrectionMethod.None };
         EqmModel model = ModelPacker.Pack(graph, calibration, options).Model;
 
         var photo = new ImageCalibrationData([Path.Combine(Photos, "207_n02099601.jpg")], PreprocessingPresets.SymmetricUnit,
