@@ -33,6 +33,7 @@ public static class CliApp
             VerboseOption,
             BoardsCommand.Create(),
             InspectCommand.Create(),
+            ExportCommand.Create(),
             PublishCommand.Create(PublishEnvironment.Current),
             DeployCommand.Create(PublishEnvironment.Current),
         };
