@@ -55,14 +55,10 @@ public static class QdqExporter
                 throw new NotSupportedException($"QDQ export supports int8 inputs, this model's is {inputTensor.ElementType}");
             string name = writer.Input(TensorName(input, "input"), OnnxShape(inputTensor.Shape));
             Quantize(input, name);
+            var outputs = model.Outputs.Select((o, i) => (o.Tensor, Name: TensorName(o.Tensor, $"output{i}"))).ToList();
+            foreach (var (tensor, outputName) in outputs) writer.Output(outputName, OnnxShape(model.Tensors[tensor].Shape));
             foreach (var op in model.Operators) Export(op);
-            for (int i = 0; i < model.Outputs.Count; i++)
-            {
-                int output = model.Outputs[i].Tensor;
-                string outputName = TensorName(output, $"output{i}");
-                writer.NamedNode("Identity", outputName, [floatValues[output]]);
-                writer.Output(outputName, OnnxShape(model.Tensors[output].Shape));
-            }
+            foreach (var (tensor, outputName) in outputs) writer.NamedNode("Identity", outputName, [floatValues[tensor]]);
             return writer.ToBytes();
         }
 
@@ -129,7 +125,7 @@ public static class QdqExporter
                     ExportLut(op);
                     break;
                 case ReshapeParams:
-                    Produce(output, Reshape(X(0), model.Tensors[op.Inputs[0]].Shape, outputShape), null);
+                    Produce(output, Reshape(X(0), model.Tensors[op.Inputs[0]].Shape, output), null);
                     break;
                 case SoftmaxParams:
                     floatValues[output] = writer.Node("Softmax", [X(0)], ("axis", OnnxAxis(outputShape.Count - 1, outputShape.Count)));
@@ -254,12 +250,13 @@ public static class QdqExporter
         /// The .eqm reshapes NHWC element order; NCHW values go through NHWC around the Reshape unless both orders agree
         /// (spatial size 1 or one channel).
         /// </summary>
-        private string Reshape(string value, EquatableArray<int> from, EquatableArray<int> to)
+        private string Reshape(string value, EquatableArray<int> from, int output)
         {
+            var to = model.Tensors[output].Shape;
             if (from.Count == 4 && OrdersDiffer(from)) value = writer.Node("Transpose", [value], ("perm", NchwToNhwc));
             bool transposeBack = to.Count == 4 && OrdersDiffer(to);
             long[] shape = [.. (transposeBack ? [.. to] : OnnxShape(to)).Select(d => (long)d)];
-            value = writer.Node("Reshape", [value, writer.Initializer($"{value}_shape", [shape.Length], shape)]);
+            value = writer.Node("Reshape", [value, writer.Initializer($"t{output}_shape", [shape.Length], shape)]);
             return transposeBack ? writer.Node("Transpose", [value], ("perm", NhwcToNchw)) : value;
         }
 

@@ -12,14 +12,22 @@ internal sealed class OnnxModelWriter(string graphName, int opset, string produc
 {
     private readonly GraphProto graph = new() { Name = graphName };
     private readonly Dictionary<string, int> nodesPerOp = [];
+    // Names given by the caller (graph inputs, outputs, named node outputs), which generated node outputs must avoid.
+    private readonly HashSet<string> givenNames = [];
 
     public string Input(string name, params int[] shape)
     {
+        givenNames.Add(name);
         graph.Input.Add(FloatValueInfo(name, shape));
         return name;
     }
 
-    public void Output(string name, params int[] shape) => graph.Output.Add(FloatValueInfo(name, shape));
+    /// <summary>Declares a graph output; declare it before building the graph when its name may look generated.</summary>
+    public void Output(string name, params int[] shape)
+    {
+        givenNames.Add(name);
+        graph.Output.Add(FloatValueInfo(name, shape));
+    }
 
     /// <param name="shape">Empty for a scalar.</param>
     public string Initializer<T>(string name, int[] shape, T[] values) where T : unmanaged
@@ -47,9 +55,11 @@ internal sealed class OnnxModelWriter(string graphName, int opset, string produc
     public string NamedNode(string opType, string? output, string[] inputs, params (string Name, object Value)[] attributes)
     {
         int index = nodesPerOp.GetValueOrDefault(opType);
+        while (output is null && givenNames.Contains($"{opType}_{index}_out")) index++;
         nodesPerOp[opType] = index + 1;
         var node = new NodeProto { OpType = opType, Name = $"{opType}_{index}" };
         node.Input.AddRange(inputs);
+        if (output is not null) givenNames.Add(output);
         node.Output.Add(output ?? node.Name + "_out");
         node.Attribute.AddRange(attributes.Select(a => Attribute(a.Name, a.Value)));
         graph.Node.Add(node);
