@@ -46,6 +46,7 @@ public static class QdqExporter
         private readonly OnnxModelWriter writer = new(model.Metadata.Name, Opset, model.Metadata.Producer + " QDQ export");
         private readonly Dictionary<int, string> floatValues = [];
         private readonly Dictionary<int, string> int8Values = [];
+        private readonly Dictionary<int, string[]> scalesAndZeroPoints = [];
 
         public byte[] Run()
         {
@@ -58,7 +59,7 @@ public static class QdqExporter
             var outputs = model.Outputs.Select((o, i) => (o.Tensor, Name: TensorName(o.Tensor, $"output{i}"))).ToList();
             foreach (var (tensor, outputName) in outputs) writer.Output(outputName, OnnxShape(model.Tensors[tensor].Shape));
             foreach (var op in model.Operators) Export(op);
-            foreach (var (tensor, outputName) in outputs) writer.NamedNode("Identity", outputName, [floatValues[tensor]]);
+            foreach (var (tensor, outputName) in outputs) writer.NamedNode("Identity", outputName, [Float(tensor)]);
             return writer.ToBytes();
         }
 
@@ -145,9 +146,7 @@ public static class QdqExporter
             string indices = writer.Node("Add", [writer.Node("Cast", [Int8(op.Inputs[0])], ("to", 6 /* INT32 */)),
                 writer.Initializer($"t{output}_offset", [], [128])]);
             string table = writer.Initializer($"t{output}_table", [256], Constant<sbyte>(op.Inputs[1]));
-            string quantized = writer.Node("Gather", [table, indices], ("axis", 0));
-            int8Values[output] = quantized;
-            floatValues[output] = writer.Node("DequantizeLinear", [quantized, .. ScaleAndZeroPoint(output)]);
+            int8Values[output] = writer.Node("Gather", [table, indices], ("axis", 0));
         }
 
         /// <summary>The float result of an op becomes the tensor: clamp (fused activation), QuantizeLinear, DequantizeLinear.</summary>
@@ -164,17 +163,14 @@ public static class QdqExporter
             Quantize(tensor, value);
         }
 
-        private void Quantize(int tensor, string value)
-        {
-            var scaleAndZeroPoint = ScaleAndZeroPoint(tensor);
-            int8Values[tensor] = writer.Node("QuantizeLinear", [value, .. scaleAndZeroPoint]);
-            floatValues[tensor] = writer.Node("DequantizeLinear", [int8Values[tensor], .. scaleAndZeroPoint]);
-        }
+        private void Quantize(int tensor, string value) =>
+            int8Values[tensor] = writer.Node("QuantizeLinear", [value, .. ScaleAndZeroPoint(tensor)]);
 
         private string[] ScaleAndZeroPoint(int tensor)
         {
+            if (scalesAndZeroPoints.TryGetValue(tensor, out var names)) return names;
             var q = Quantization(tensor);
-            return [writer.Initializer($"t{tensor}_scale", [], [q.Scales[0]]),
+            return scalesAndZeroPoints[tensor] = [writer.Initializer($"t{tensor}_scale", [], [q.Scales[0]]),
                 writer.Initializer($"t{tensor}_zero_point", [], [checked((sbyte)q.ZeroPoints[0])])];
         }
 
@@ -186,23 +182,31 @@ public static class QdqExporter
                 : throw new NotSupportedException($"QDQ export: tensor {t} is not a per-tensor quantized int8 activation");
         }
 
-        private string Float(int tensor) => floatValues.TryGetValue(tensor, out var name) ? name : ConstantActivation(tensor);
+        /// <summary>
+        /// A tensor's float value: created on first use, so an int8 value read only as int8 (a lookup table's input)
+        /// gets no DequantizeLinear without consumers.
+        /// </summary>
+        private string Float(int tensor)
+        {
+            if (floatValues.TryGetValue(tensor, out var name)) return name;
+            if (!int8Values.ContainsKey(tensor)) AddConstant(tensor);
+            return floatValues[tensor] = writer.Node("DequantizeLinear", [int8Values[tensor], .. ScaleAndZeroPoint(tensor)]);
+        }
 
         private string Int8(int tensor)
         {
-            Float(tensor);
+            if (!int8Values.ContainsKey(tensor)) AddConstant(tensor);
             return int8Values[tensor];
         }
 
-        /// <summary>A constant int8 operand (e.g. of Add) as an initializer in ONNX layout plus its DequantizeLinear.</summary>
-        private string ConstantActivation(int tensor)
+        /// <summary>A constant int8 operand (e.g. of Add) as an initializer in ONNX layout.</summary>
+        private void AddConstant(int tensor)
         {
             var t = model.Tensors[tensor];
             if (!t.IsConstant) throw new InvalidOperationException($"QDQ export: tensor {t} is read before it is written");
             var values = Constant<sbyte>(tensor);
             if (t.Shape.Count == 4) values = Transposed(values, [.. t.Shape], NhwcToNchw);
             int8Values[tensor] = writer.Initializer($"t{tensor}", OnnxShape(t.Shape), values);
-            return floatValues[tensor] = writer.Node("DequantizeLinear", [int8Values[tensor], .. ScaleAndZeroPoint(tensor)]);
         }
 
         /// <summary>Binary operands must have equal rank: ONNX broadcasts NCHW shapes, the .eqm NHWC ones.</summary>
