@@ -15,6 +15,7 @@ public static class ExportCommand
         {
             Description = "Write a QDQ ONNX model (opset 13, float NCHW input preprocessed as the .eqm's input spec says)",
             Required = true,
+            HelpName = "OUT.onnx",
         };
         var command = new Command("export", "Export a packed .eqm model to another format (QDQ ONNX for ONNX Runtime's int8 kernels)") { model, qdq };
         command.SetAction(parse =>
