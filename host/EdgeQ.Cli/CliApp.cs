@@ -35,6 +35,7 @@ public static class CliApp
             InspectCommand.Create(),
             PackCommand.Create(),
             EvalCommand.Create(),
+            ExportCommand.Create(),
             PublishCommand.Create(PublishEnvironment.Current),
             DeployCommand.Create(PublishEnvironment.Current),
         };

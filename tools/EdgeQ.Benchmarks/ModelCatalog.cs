@@ -2,7 +2,9 @@ using System.Reflection;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.ModelZoo;
 using EdgeQ.Host.Onnx;
+using EdgeQ.Host.Packing;
 using EdgeQ.Host.Transforms;
+using ImagePreprocessing = EdgeQ.Format.ImagePreprocessing;
 using EdgeQ.CommandLine;
 
 namespace EdgeQ.Benchmarks;
@@ -10,30 +12,46 @@ namespace EdgeQ.Benchmarks;
 /// <summary>The benchmark's models, by the names <c>--models</c> takes, and where each comes from.</summary>
 internal static class ModelCatalog
 {
-    private sealed record Source(Func<string> OnnxPath, string InputName, int[] InputShape);
+    /// <param name="Preprocessing">What the model expects of a photo, for calibrating its int8 form.</param>
+    private sealed record Source(Func<string> OnnxPath, string InputName, int[] InputShape, ImagePreprocessing Preprocessing);
 
     private static readonly string RepoRoot = FindRepoRoot();
+    private static readonly string SharedData = Path.Combine(RepoRoot, "..", "shared", "data");
+
+    /// <summary>Generated files (ignored by git).</summary>
+    public static string ArtifactsFolder => Path.Combine(RepoRoot, "artifacts");
+
+    /// <summary>PaddleOCR normalisation (x / 255 - 0.45) / 0.225 in pixel units.</summary>
+    private static readonly ImagePreprocessing PaddleOcr = PreprocessingPresets.ImageNetTorch with
+    {
+        Mean = [114.75f, 114.75f, 114.75f], Std = [57.375f, 57.375f, 57.375f],
+    };
 
     private static readonly Dictionary<string, Source> Sources = new()
     {
-        ["mobilenet_v1_0.25"] = new(() => Existing(Path.Combine(RepoRoot, "..", "shared", "data", "models", "mobilenet_v1_0.25_224.onnx"),
-            "it lives in ../shared/data/models beside the repository"), "input", [1, 3, 224, 224]),
-        ["resnet18"] = new(ResNet18Path, "Input247", [1, 3, 224, 224]),
+        ["mobilenet_v1_0.25"] = new(() => Existing(Path.Combine(SharedData, "models", "mobilenet_v1_0.25_224.onnx"),
+            "it lives in ../shared/data/models beside the repository"), "input", [1, 3, 224, 224], PreprocessingPresets.SymmetricUnit),
+        ["resnet18"] = new(ResNet18Path, "Input247", [1, 3, 224, 224], PreprocessingPresets.ImageNetTorch),
         // 640x640: a typical detection input (PaddleOCR's default limit is 960 on the long side).
         ["ppocr_v4_det"] = new(() => Existing(Path.Combine(RepoRoot, ".cache", "models", "ocr-models", "assets", "ch_PP-OCRv4_det_infer.onnx"),
-            "run tools/fetch-models.sh (bench.sh does)"), "x", [1, 3, 640, 640]),
-        ["mobilenet_v2_1.0"] = new(() => BuiltModel("mobilenet_v2_1.0_224"), ArchitectureModels.InputName, [1, 3, 224, 224]),
-        ["mobilenet_v3_large"] = new(() => BuiltModel("mobilenet_v3_large_224"), ArchitectureModels.InputName, [1, 3, 224, 224]),
+            "run tools/fetch-models.sh (bench.sh does)"), "x", [1, 3, 640, 640], PaddleOcr),
+        ["mobilenet_v2_1.0"] = new(() => BuiltModel("mobilenet_v2_1.0_224"), ArchitectureModels.InputName, [1, 3, 224, 224],
+            PreprocessingPresets.ImageNetTorch),
+        ["mobilenet_v3_large"] = new(() => BuiltModel("mobilenet_v3_large_224"), ArchitectureModels.InputName, [1, 3, 224, 224],
+            PreprocessingPresets.ImageNetTorch),
     };
 
     public static IReadOnlyCollection<string> Names => Sources.Keys;
 
-    public static BenchmarkModel Load(string name)
+    /// <summary>The model, with its int8 forms packed (or taken from the cache) first; packing progress goes to <paramref name="progress"/>.</summary>
+    public static BenchmarkModel Load(string name, TextWriter progress)
     {
         var source = Sources.TryGetValue(name, out var s) ? s
             : throw new UsageException($"unknown model '{name}'; models: {string.Join(", ", Names)}");
         string path = source.OnnxPath();
         var importOptions = new ImportOptions { InputShapes = new Dictionary<string, int[]> { [source.InputName] = source.InputShape } };
+        var int8 = Int8Models.Prepare(name, path, () => GraphOptimizer.Load(path, importOptions), source.Preprocessing,
+            Path.Combine(SharedData, "imagenet-samples"), progress);
         return new BenchmarkModel
         {
             Name = name,
@@ -42,6 +60,9 @@ internal static class ModelCatalog
             InputShape = source.InputShape,
             Input = DeterministicInput(Shapes.Size(source.InputShape)),
             Macs = new(() => GraphOptimizer.Load(path, importOptions).TotalMacs),
+            EqmPath = int8.EqmPath,
+            QdqPath = int8.QdqPath,
+            Int8Unsupported = int8.Unsupported,
         };
     }
 

@@ -44,7 +44,7 @@ root.SetAction(parse =>
         string? document = parse.GetValue(writeDocOption);
         if (document is not null && !File.Exists(document)) throw new UsageException($"--write-doc: {document} does not exist");
 
-        var models = modelNames.Select(ModelCatalog.Load).ToList();   // unknown or missing models fail before any measuring
+        var models = modelNames.Select(name => ModelCatalog.Load(name, Console.Error)).ToList();   // packs first; unknown or missing models fail before any measuring
         var started = DateTime.UtcNow;
         double loadAtStart = MachineInfo.LoadAverage();
         var runner = new InterleavedRunner(warmup, runs, Console.Error);
@@ -55,9 +55,14 @@ root.SetAction(parse =>
             foreach (int threads in threadCounts) results.Add(runner.Measure(model, threads, EngineCatalog.All));
         }
 
+        // The model EdgeQ ran slowest on one thread, profiled layer by layer (before the load average is read at the end).
+        var slowest = results.Where(r => r.Threads == 1 && r.For(EngineCatalog.EdgeQInt8).Latency is not null)
+            .MaxBy(r => r.For(EngineCatalog.EdgeQInt8).Latency!.MedianMs);
+        (string, IReadOnlyList<LayerTiming>)? profile = slowest is null ? null
+            : (slowest.Model.Name, LayerProfile.Measure(slowest.Model, warmup, Math.Min(runs, 10)));
         var context = new RunContext(started, "./bench.sh " + string.Join(' ', args), MachineInfo.Read(), OrtEnv.Instance().GetVersionString(),
             loadAtStart, MachineInfo.LoadAverage(), warmup, runs);
-        string markdown = MarkdownReport.Format(results, context);
+        string markdown = MarkdownReport.Format(results, context, profile);
         Console.WriteLine(parse.GetValue(jsonOption) ? JsonReport.Format(results, context) : markdown);
         if (document is not null) MarkdownReport.WriteInto(document, markdown);
         return CommandErrors.Success;

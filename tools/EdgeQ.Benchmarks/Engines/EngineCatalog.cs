@@ -9,10 +9,8 @@ internal static class EngineCatalog
 
     public static IReadOnlyList<IEngine> All { get; } =
     [
-        // To plug in: an engine that loads BenchmarkModel.EqmPath into the int8 executor (device/EdgeQ.Runtime).
-        new PendingEngine(EdgeQInt8, "EdgeQ int8", "needs the int8 executor (device/EdgeQ.Runtime) and quantize + pack"),
-        // Becomes live as soon as BenchmarkModel.QdqPath is set (EdgeQ's QDQ export, issue 7).
-        new OnnxRuntimeEngine(OrtInt8, "ORT int8 (EdgeQ QDQ)", model => model.QdqPath, "needs EdgeQ's QDQ export"),
-        new OnnxRuntimeEngine(OrtFp32, "ORT fp32", model => model.OnnxPath, "the float model is missing"),
+        new EdgeQEngine(),
+        new OnnxRuntimeEngine(OrtInt8, "ORT int8 (EdgeQ QDQ)", model => model.QdqPath, model => model.Int8Unsupported),
+        new OnnxRuntimeEngine(OrtFp32, "ORT fp32", model => model.OnnxPath, _ => "the float model is missing"),
     ];
 }

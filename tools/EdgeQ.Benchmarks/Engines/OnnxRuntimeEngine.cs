@@ -8,7 +8,8 @@ namespace EdgeQ.Benchmarks.Engines;
 /// sequential execution, all graph optimizations; the input lives in a pre-bound OrtValue (I/O binding), so a run
 /// copies nothing in.
 /// </summary>
-internal sealed class OnnxRuntimeEngine(string key, string title, Func<BenchmarkModel, string?> modelFile, string missingFileReason) : IEngine
+internal sealed class OnnxRuntimeEngine(string key, string title, Func<BenchmarkModel, string?> modelFile,
+    Func<BenchmarkModel, string?> missingFileReason) : IEngine
 {
     // The process-wide ONNX Runtime environment (native library, logging, thread pools) is set up once per process,
     // not per model: create it before any load is timed.
@@ -17,7 +18,7 @@ internal sealed class OnnxRuntimeEngine(string key, string title, Func<Benchmark
     public string Key => key;
     public string Title => title;
 
-    public string? Unavailable(BenchmarkModel model) => modelFile(model) is null ? missingFileReason : null;
+    public string? Unavailable(BenchmarkModel model) => modelFile(model) is null ? missingFileReason(model) : null;
 
     public IEngineSession Load(BenchmarkModel model, int threads)
     {

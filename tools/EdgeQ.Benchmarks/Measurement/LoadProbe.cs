@@ -33,7 +33,7 @@ internal static class LoadProbe
     public static void Run(string spec, TextWriter output)
     {
         string[] fields = spec.Split(',');
-        var model = ModelCatalog.Load(fields[0]);
+        var model = ModelCatalog.Load(fields[0], TextWriter.Null);   // packed by the parent: from the cache
         var engine = EngineCatalog.All.Single(e => e.Key == fields[1]);
         long baseline = ProcessMemory.ResetPeak();
         var clock = Stopwatch.StartNew();

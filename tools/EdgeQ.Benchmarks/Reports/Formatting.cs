@@ -6,7 +6,8 @@ namespace EdgeQ.Benchmarks.Reports;
 /// <summary>Cell texts shared by the table and the console report.</summary>
 internal static class Formatting
 {
-    public const string Pending = "n/a (pending)";
+    /// <summary>A cell with no measurement; the report lists why under the table.</summary>
+    public const string NotMeasured = "n/a";
 
     public static string Ms(LatencyStats s) => string.Create(CultureInfo.InvariantCulture, $"{s.MedianMs:F2} ({s.P25Ms:F2}–{s.P75Ms:F2})");
 
@@ -17,5 +18,5 @@ internal static class Formatting
 
     /// <summary>"How many times faster": the peer's median over EdgeQ's.</summary>
     public static string Speedup(EngineResult edgeq, EngineResult peer) =>
-        edgeq.Latency is { } ours && peer.Latency is { } theirs ? Number(theirs.MedianMs / ours.MedianMs, "F2") + "x" : Pending;
+        edgeq.Latency is { } ours && peer.Latency is { } theirs ? Number(theirs.MedianMs / ours.MedianMs, "F2") + "x" : NotMeasured;
 }
