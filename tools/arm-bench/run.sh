@@ -32,9 +32,15 @@ while [ $# -gt 0 ]; do
 done
 qdq_for() {
   local entry
-  for entry in "${qdq_args[@]}"; do [ "${entry%%=*}" = "$1" ] && { echo "${entry#*=}"; return; }; done
+  for core in ${cores//,/ }; do
+  case "$core" in a72|a76) ;; *) echo "arm-bench: --cores takes a72 and/or a76, not '$core'" >&2; exit 2 ;; esac
+done
+for entry in "${qdq_args[@]}"; do [ "${entry%%=*}" = "$1" ] && { echo "${entry#*=}"; return; }; done
   return 0
 }
+for core in ${cores//,/ }; do
+  case "$core" in a72|a76) ;; *) echo "arm-bench: --cores takes a72 and/or a76, not '$core'" >&2; exit 2 ;; esac
+done
 for entry in "${qdq_args[@]}"; do
   [ -f "${entry#*=}" ] || { echo "arm-bench: --qdq $entry: no such file" >&2; exit 2; }
 done
@@ -50,7 +56,8 @@ aarch64-linux-gnu-gcc -O2 -Wall -Werror -o "$out/ort-run" tools/arm-bench/ort-ru
   -I"$ort_package/build/native/include" -L"$ort_package/runtimes/linux-arm64/native" -lonnxruntime -Wl,-rpath,'$ORIGIN'
 dotnet build tools/arm-bench/ArmBenchPrep -c Release -v q -nologo >&2
 echo "arm-bench: packing $models" >&2
-dotnet tools/arm-bench/ArmBenchPrep/bin/Release/net10.0/arm-bench-prep.dll "$out" "$shared" ${models//,/ } > "$out/models.tsv"
+dotnet tools/arm-bench/ArmBenchPrep/bin/Release/net10.0/arm-bench-prep.dll "$out" "$shared" ${models//,/ } > "$out/models.tsv" ||
+  { echo "arm-bench: preparing the models failed" >&2; exit 1; }
 
 # count ENGINE MODEL CORE RUNS COMMAND...: one arm-icount run, its output kept for the report.
 count() {

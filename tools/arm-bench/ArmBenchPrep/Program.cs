@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EdgeQ.Format;
 using EdgeQ.Host.Calibration;
 using EdgeQ.Host.ModelZoo;
@@ -17,6 +18,12 @@ string outDir = Path.GetFullPath(args[0]);
 string sharedDir = Path.GetFullPath(args[1]);
 Directory.CreateDirectory(outDir);
 int[] inputShape = [1, 3, 224, 224];
+string[] knownModels = ["mobilenet_v1_0.25", "mobilenet_v2_1.0"];
+if (args[2..].FirstOrDefault(name => !knownModels.Contains(name)) is { } unknown)
+{
+    Console.Error.WriteLine($"arm-bench-prep: unknown model '{unknown}' (models: {string.Join(", ", knownModels)})");
+    return 2;
+}
 
 foreach (string name in args[2..])
 {
@@ -25,7 +32,7 @@ foreach (string name in args[2..])
         "mobilenet_v1_0.25" => (Path.Combine(sharedDir, "data", "models", "mobilenet_v1_0.25_224.onnx"), "input"),
         "mobilenet_v2_1.0" => (WriteIfChanged(Path.Combine(outDir, "mobilenet_v2_1.0_224-seed1.onnx"), ArchitectureModels.MobileNetV2(1)),
             ArchitectureModels.InputName),
-        _ => throw new ArgumentException($"unknown model '{name}' (mobilenet_v1_0.25, mobilenet_v2_1.0)"),
+        _ => throw new UnreachableException(name),
     };
     var graph = GraphOptimizer.Load(onnxPath, new ImportOptions { InputShapes = new Dictionary<string, int[]> { [inputName] = inputShape } });
     long macs = graph.TotalMacs;
