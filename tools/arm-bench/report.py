@@ -2,7 +2,7 @@
 """Turns the arm-icount outputs of tools/arm-bench/run.sh into per-inference figures: a table (default), JSON records
 (--json) or the docs section between <!-- arm:begin --> and <!-- arm:end --> (--write-doc FILE).
 Usage: report.py OUTDIR [--json] [--write-doc FILE]"""
-import argparse, collections, datetime, json, os, re, subprocess
+import argparse, collections, datetime, glob, json, os, re, subprocess
 
 ENGINES = ['edgeq', 'ort_int8', 'ort_fp32']
 ENGINE_TITLES = {'edgeq': 'EdgeQ int8', 'ort_int8': 'ORT int8 (EdgeQ QDQ)', 'ort_fp32': 'ORT fp32'}
@@ -92,12 +92,12 @@ def markdown(records):
     return '\n'.join(rows)
 
 
-def write_doc(path, records):
+def write_doc(path, records, counted):
     """Replaces the measured block inside this tool's section of the file, or appends the section at the end."""
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
-    when = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-    measured = (f'{MEASURED_BEGIN}\nMeasured {when} at commit {commit} with `tools/arm-bench/run.sh --write-doc {path}` '
-                '(ARM64 instructions per inference, one thread, QEMU user mode; ONNX Runtime 1.31.1 linux-arm64):\n\n'
+    when = datetime.datetime.fromtimestamp(max(os.path.getmtime(c) for c in counted), datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    measured = (f'{MEASURED_BEGIN}\nCounted by `tools/arm-bench/run.sh` (newest count {when}, tools at commit {commit}): '
+                'ARM64 instructions per inference, one thread, QEMU user mode, ONNX Runtime 1.31.1 linux-arm64.\n\n'
                 + markdown(records) + f'\n{MEASURED_END}')
     with open(path) as f:
         text = f.read()
@@ -118,4 +118,4 @@ args = ap.parse_args()
 records = collect(args.outdir)
 print(json.dumps(records, indent=2) if args.json else markdown(records))
 if args.write_doc:
-    write_doc(args.write_doc, records)
+    write_doc(args.write_doc, records, glob.glob(os.path.join(args.outdir, 'counts', '*.txt')))
