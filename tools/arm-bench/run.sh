@@ -32,10 +32,7 @@ while [ $# -gt 0 ]; do
 done
 qdq_for() {
   local entry
-  for core in ${cores//,/ }; do
-  case "$core" in a72|a76) ;; *) echo "arm-bench: --cores takes a72 and/or a76, not '$core'" >&2; exit 2 ;; esac
-done
-for entry in "${qdq_args[@]}"; do [ "${entry%%=*}" = "$1" ] && { echo "${entry#*=}"; return; }; done
+  for entry in "${qdq_args[@]}"; do [ "${entry%%=*}" = "$1" ] && { echo "${entry#*=}"; return; }; done
   return 0
 }
 for core in ${cores//,/ }; do
