@@ -13,14 +13,14 @@ public sealed record DecodedImage(int Width, int Height, byte[] Rgb);
 /// </summary>
 public static class ImageDecoder
 {
-    public static DecodedImage Decode(ReadOnlySpan<byte> bytes)
+    public static DecodedImage Decode(byte[] bytes)
     {
         if (NetpbmDecoder.Recognizes(bytes))
             return NetpbmDecoder.Decode(bytes);
         ImageResult image;
         try
         {
-            image = ImageResult.FromMemory(bytes.ToArray(), ColorComponents.RedGreenBlue);
+            image = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue);
         }
         // stb_image reports every failure ("unknown image type", "bad huffman code", ...) as a plain Exception.
         catch (Exception e) when (e is not OutOfMemoryException)

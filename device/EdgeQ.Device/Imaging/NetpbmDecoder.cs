@@ -27,12 +27,14 @@ public static class NetpbmDecoder
 
         var raster = bytes.Slice(position);
         var rgb = new byte[pixelCount * 3];
-        for (long i = 0; i < pixelCount * 3; i++)
-        {
-            long sample = (i / 3) * channels + (channels == 3 ? i % 3 : 0);
-            int value = sampleBytes == 1 ? raster[(int)sample] : raster[(int)(2 * sample)] << 8 | raster[(int)(2 * sample + 1)];
-            rgb[i] = (byte)Math.Min(255, (value * 255 + maxValue / 2) / maxValue);
-        }
+        for (int pixel = 0; pixel < pixelCount; pixel++)
+            for (int channel = 0; channel < 3; channel++)
+            {
+                // PGM has one sample per pixel, repeated into R, G and B.
+                int sample = pixel * channels + (channels == 3 ? channel : 0);
+                int value = sampleBytes == 1 ? raster[sample] : raster[2 * sample] << 8 | raster[2 * sample + 1];
+                rgb[3 * pixel + channel] = (byte)Math.Min(255, (value * 255 + maxValue / 2) / maxValue);
+            }
         return new DecodedImage(width, height, rgb);
     }
 
