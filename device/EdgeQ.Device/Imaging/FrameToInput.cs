@@ -10,7 +10,7 @@ namespace EdgeQ.Device.Imaging;
 /// "Conversion"); both go through the same resize, crop and quantization, so a still image is classified as the camera
 /// would see it.
 /// Prepare (<see cref="Create"/>, once per frame size): resize taps, centre crop, channel order and one
-/// pixel-to-input table per channel. Convert (every frame): YUYV to planes, then per output row a vertical bilinear blend
+/// pixel-to-input table per channel. Convert (every frame): YUYV or RGB24 to planes, then per output row a vertical bilinear blend
 /// of two source rows (vectorized) and a horizontal blend plus table lookup (scalar: its reads are irregular).
 /// </summary>
 public sealed class FrameToInput
