@@ -6,14 +6,17 @@ using EdgeQ.Format;
 namespace EdgeQ.Device.Imaging;
 
 /// <summary>
-/// A YUYV camera frame straight into the model's quantized NHWC input buffer (docs/camera.md, "Conversion").
+/// A YUYV camera frame or a decoded RGB image straight into the model's quantized NHWC input buffer (docs/camera.md,
+/// "Conversion"); both go through the same resize, crop and quantization, so a still image is classified as the camera
+/// would see it.
 /// Prepare (<see cref="Create"/>, once per frame size): resize taps, centre crop, channel order and one
-/// pixel-to-input table per channel. Convert (every frame): YUYV to planes, then per output row a vertical bilinear blend
+/// pixel-to-input table per channel. Convert (every frame): YUYV or RGB24 to planes, then per output row a vertical bilinear blend
 /// of two source rows (vectorized) and a horizontal blend plus table lookup (scalar: its reads are irregular).
 /// </summary>
 public sealed class FrameToInput
 {
     private readonly int frameWidth, frameHeight;
+    private readonly FramePixels pixels;
     private readonly ModelInput input;
     private readonly ResizeTaps rows, columns;
     private readonly byte[][] tables;
@@ -21,10 +24,11 @@ public sealed class FrameToInput
     private readonly byte[] blendedRow;
     private readonly int firstColumn, columnSpan;
 
-    private FrameToInput(int frameWidth, int frameHeight, ModelInput input, ResizeTaps rows, ResizeTaps columns, byte[][] tables)
+    private FrameToInput(int frameWidth, int frameHeight, FramePixels pixels, ModelInput input, ResizeTaps rows, ResizeTaps columns, byte[][] tables)
     {
         this.frameWidth = frameWidth;
         this.frameHeight = frameHeight;
+        this.pixels = pixels;
         this.input = input;
         this.rows = rows;
         this.columns = columns;
@@ -35,20 +39,20 @@ public sealed class FrameToInput
         blendedRow = new byte[columnSpan];
     }
 
-    /// <summary>Plans the conversion of <paramref name="frameWidth"/> x <paramref name="frameHeight"/> YUYV frames for <paramref name="input"/>.</summary>
-    public static FrameToInput Create(int frameWidth, int frameHeight, ModelInput input)
+    /// <summary>Plans the conversion of <paramref name="frameWidth"/> x <paramref name="frameHeight"/> frames of <paramref name="pixels"/> for <paramref name="input"/>.</summary>
+    public static FrameToInput Create(int frameWidth, int frameHeight, ModelInput input, FramePixels pixels = FramePixels.Yuyv)
     {
-        if (frameWidth <= 0 || frameHeight <= 0 || frameWidth % 2 != 0)
-            throw new ArgumentException($"YUYV frames need a positive, even width, not {frameWidth}x{frameHeight}");
+        if (frameWidth <= 0 || frameHeight <= 0 || (pixels == FramePixels.Yuyv && frameWidth % 2 != 0))
+            throw new ArgumentException($"{pixels} frames need a positive size (YUYV: an even width), not {frameWidth}x{frameHeight}");
         var (resizedWidth, resizedHeight) = ResizedSize(frameWidth, frameHeight, input);
         int left = (resizedWidth - input.Width) / 2, top = (resizedHeight - input.Height) / 2;
         if (left < 0 || top < 0)
             throw new InvalidDataException(
                 $"a {frameWidth}x{frameHeight} frame resized to {resizedWidth}x{resizedHeight} cannot fill the model's {input.Width}x{input.Height} input");
-        return new FrameToInput(frameWidth, frameHeight, input,
+        return new FrameToInput(frameWidth, frameHeight, pixels, input,
             ResizeTaps.Plan(frameHeight, resizedHeight, input.Height, top),
             ResizeTaps.Plan(frameWidth, resizedWidth, input.Width, left),
-            Tables(input));
+            Tables(input, pixels));
     }
 
     /// <summary>Preprocessing step 1 (docs/format.md): the size the frame is resized to before the centre crop.</summary>
@@ -61,19 +65,14 @@ public sealed class FrameToInput
         return ((int)Math.Round(frameWidth * ratio), (int)Math.Round(frameHeight * ratio));
     }
 
-    public int FrameBytes => frameWidth * frameHeight * 2;
+    public int FrameBytes => frameWidth * frameHeight * (pixels == FramePixels.Yuyv ? 2 : 3);
 
-    public void Convert(ReadOnlySpan<byte> yuyv, Span<byte> destination)
+    public void Convert(ReadOnlySpan<byte> frame, Span<byte> destination)
     {
-        if (yuyv.Length != FrameBytes || destination.Length != input.ByteCount)
+        if (frame.Length != FrameBytes || destination.Length != input.ByteCount)
             throw new ArgumentException($"expected a {FrameBytes}-byte frame and a {input.ByteCount}-byte input buffer");
-        // Planes are kept in the model's channel order, so BGR only swaps where red and blue are written.
-        switch (input.Preprocessing.ColorOrder)
-        {
-            case ColorOrder.Grey: YuyvToPlanes.ToLuma(yuyv, planes[0]); break;
-            case ColorOrder.Bgr: YuyvToPlanes.ToRgb(yuyv, planes[2], planes[1], planes[0]); break;
-            default: YuyvToPlanes.ToRgb(yuyv, planes[0], planes[1], planes[2]); break;
-        }
+        if (pixels == FramePixels.Yuyv) YuyvIntoPlanes(frame);
+        else RgbToPlanes.Split(frame, input.Preprocessing.ColorOrder, planes);
         int channels = planes.Length;
         for (int y = 0; y < input.Height; y++)
         {
@@ -89,14 +88,26 @@ public sealed class FrameToInput
         }
     }
 
-    // One table per model channel (mean and std are in the model's channel order); grey models read limited-range Y,
-    // so its expansion to full range is folded into the table.
-    private static byte[][] Tables(ModelInput input)
+    // Planes are kept in the model's channel order, so BGR only swaps where red and blue are written.
+    private void YuyvIntoPlanes(ReadOnlySpan<byte> yuyv)
+    {
+        switch (input.Preprocessing.ColorOrder)
+        {
+            case ColorOrder.Grey: YuyvToPlanes.ToLuma(yuyv, planes[0]); break;
+            case ColorOrder.Bgr: YuyvToPlanes.ToRgb(yuyv, planes[2], planes[1], planes[0]); break;
+            default: YuyvToPlanes.ToRgb(yuyv, planes[0], planes[1], planes[2]); break;
+        }
+    }
+
+    // One table per model channel (mean and std are in the model's channel order); grey models fed YUYV read
+    // limited-range Y, so its expansion to full range is folded into the table (RGB sources give full-range luma).
+    private static byte[][] Tables(ModelInput input, FramePixels pixels)
     {
         var p = input.Preprocessing;
         byte[] Table(int channel, Func<int, int>? pixelOf = null) =>
             PixelQuantizationTable.Build(p.Mean[channel], p.Std[channel], input.Scale, input.ZeroPoint, input.IsSigned, pixelOf);
-        return p.ColorOrder == ColorOrder.Grey ? [Table(0, YuyvToPlanes.ExpandLuma)] : [Table(0), Table(1), Table(2)];
+        if (p.ColorOrder != ColorOrder.Grey) return [Table(0), Table(1), Table(2)];
+        return [pixels == FramePixels.Yuyv ? Table(0, YuyvToPlanes.ExpandLuma) : Table(0)];
     }
 
     /// <summary>result[i] = (first[i] * w + second[i] * (256 - w) + 128) >> 8; w + (256 - w) = 256 keeps every sum within ushort.</summary>
