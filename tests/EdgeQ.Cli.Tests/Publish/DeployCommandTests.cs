@@ -39,12 +39,13 @@ public sealed class DeployCommandTests(SshServer server) : IClassFixture<SshServ
     private string Host => $"{server.User}@127.0.0.1";
 
     [Fact]
-    public void Deploys_the_real_runtime_and_model_and_passes_the_health_check()
+    public void Deploys_the_real_runtime_and_model_and_passes_the_default_health_check()
     {
         TrustServer();
         string model = _work.Model("classifier", 4);
 
-        var run = Deploy("--host", Host, "--port", server.Port.ToString(), "--model", model, "--health-check", VersionCheck);
+        // No --health-check: the default, the deployed edgeq-run loading the deployed model (`info model.eqm`).
+        var run = Deploy("--host", Host, "--port", server.Port.ToString(), "--model", model);
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(File.ReadAllBytes(PublishWorkspace.PublishedRuntime("linux-x64")), File.ReadAllBytes(BoardFile(BundleFiles.Executable)));
@@ -60,7 +61,7 @@ public sealed class DeployCommandTests(SshServer server) : IClassFixture<SshServ
         Assert.Matches($@"^{server.Target}\s+Deployed\s+\d+\.\d s\s+deployed; health check passed$", rows[1]);
         Assert.Contains($"{server.Target}: connecting to {server.Target}", run.Stderr);
         Assert.Contains($"{server.Target}: uploading edgeq-run 0/", run.Stderr);
-        Assert.Contains($"{server.Target}: health check: {VersionCheck}", run.Stderr);
+        Assert.Contains($"{server.Target}: health check: ./edgeq-run info model.eqm", run.Stderr);
         Assert.DoesNotContain("edgeq: error", run.Stderr);
     }
 
