@@ -38,4 +38,15 @@ public sealed class PackReportTests : IDisposable
             Assert.True(position >= 0, layer.GetProperty("name").GetString());
         }
     }
+
+    [Fact]
+    public void Without_iterative_correction_the_page_says_the_shifts_were_not_measured_instead_of_plotting_nothing()
+    {
+        string report = Path.Combine(folder, "report");
+        var run = CliRun.Of("pack", "--out", Path.Combine(folder, "fixture.eqm"), "--calib-count", "16", "--bias-correction", "none", "--report", report);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string html = File.ReadAllText(Path.Combine(report, "report.html"));
+        Assert.DoesNotContain("data:image/png", html);
+        Assert.Contains("Not measured: only iterative correction", html);
+    }
 }

@@ -25,9 +25,7 @@ public static class PackReportHtml
             </head><body>
             <h1>EdgeQ pack report</h1><p>Model: {{Encode(modelPath)}}</p>
             <h2>Mean activation shift per layer</h2>
-            <p>Quantized minus float pre-activation mean, averaged over the layer's channels; error bars are the spread
-            (standard deviation over channels). Measured on the correction images.</p>
-            <img alt="activation shift per layer" src="data:image/png;base64,{{Convert.ToBase64String(ShiftPlot(corrections))}}">
+            {{ShiftSection(corrections)}}
             <h2>Per-layer SQNR</h2>
             <p>Not available: iterative correction gathers only per-channel means of each layer, not its full outputs, so
             a per-layer SQNR cannot be computed from what it measures. The accuracy table below gives the SQNR of the
@@ -51,6 +49,15 @@ public static class PackReportHtml
         html.Append("</table>\n</body></html>\n");
         return html.ToString();
     }
+
+    private static string ShiftSection(IReadOnlyList<LayerCorrection> corrections) => corrections.Count == 0
+        // Only iterative correction measures the shifts; an empty plot would look like a measured zero.
+        ? "<p>Not measured: only iterative correction (--bias-correction iterative) measures per-layer shifts.</p>"
+        : $"""
+          <p>Quantized minus float pre-activation mean, averaged over the layer's channels; error bars are the spread
+          (standard deviation over channels). Measured on the correction images.</p>
+          <img alt="activation shift per layer" src="data:image/png;base64,{Convert.ToBase64String(ShiftPlot(corrections))}">
+          """;
 
     /// <summary>Shift mean with its spread as error bars, before and after correction, layer index on the x axis.</summary>
     private static byte[] ShiftPlot(IReadOnlyList<LayerCorrection> corrections)
