@@ -89,4 +89,14 @@ public sealed class PackCommandTests : IDisposable
         Assert.Contains(named, run.Stderr);
         Assert.False(File.Exists(eqm));
     }
+
+    [Fact]
+    public void An_output_folder_that_does_not_exist_is_refused_before_packing()
+    {
+        string eqm = Path.Combine(folder, "missing-folder", "m.eqm");
+        var run = CliRun.Of("pack", MobileNet, "--calib", ImageNetSamples, "--calib-count", "2", "--out", eqm);
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("edgeq: error: --out: the folder ", Assert.Single(run.StderrLines, l => l.StartsWith("edgeq: error:")));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(eqm)));
+    }
 }

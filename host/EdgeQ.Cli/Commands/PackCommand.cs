@@ -91,6 +91,9 @@ public static class PackCommand
                 Name = Path.GetFileNameWithoutExtension(modelPath),
             };
             string outPath = parse.GetValue(output)?.FullName ?? Path.GetFullPath(Path.GetFileNameWithoutExtension(modelPath) + ".eqm");
+            // Checked before the minutes of calibration and correction, not when the file is written.
+            if (!Directory.Exists(Path.GetDirectoryName(outPath)))
+                throw new UsageException($"--out: the folder {Path.GetDirectoryName(outPath)} does not exist");
 
             var graph = InspectCommand.LoadGraph(new FileInfo(modelPath));
             var progress = new ProgressBar(error);
