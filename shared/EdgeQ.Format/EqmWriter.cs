@@ -17,26 +17,7 @@ public static class EqmWriter
     /// Writes to a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over the target:
     /// a failure leaves no half-written model, and readers holding the old file's map keep their copy.
     /// </summary>
-    public static void WriteFile(EqmModel model, string path)
-    {
-        var bytes = ToBytes(model);
-        string target = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+    public static void WriteFile(EqmModel model, string path) => AtomicFile.WriteAllBytes(path, ToBytes(model));
 
     public static byte[] ToBytes(EqmModel model) => Layout(EncodeSections(model));
 

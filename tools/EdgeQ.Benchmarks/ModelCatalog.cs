@@ -85,9 +85,7 @@ internal static class ModelCatalog
         if (!File.Exists(path) || !File.ReadAllBytes(path).AsSpan().SequenceEqual(model))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            string partial = path + ".partial";
-            File.WriteAllBytes(partial, model);
-            File.Move(partial, path, overwrite: true);
+            EdgeQ.Format.AtomicFile.WriteAllBytes(path, model);
         }
         return path;
     }

@@ -43,18 +43,7 @@ public static class RunCommand
             TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
             if (elapsed < fastest) fastest = elapsed;
         }
-        // Written beside the target and renamed over it: a failed run leaves no half-written output.
-        string partial = outputPath + ".partial";
-        try
-        {
-            File.WriteAllBytes(partial, result);
-            File.Move(partial, outputPath, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(partial);
-            throw;
-        }
+        AtomicFile.WriteAllBytes(outputPath, result);
 
         output.WriteLine($"kernels: {ModelOptions.DescribeKernels(model.Kernels)}, threads {model.Threads}");
         output.WriteLine($"wrote {result.Length} bytes to {outputPath}: " +

@@ -20,22 +20,7 @@ public static class QdqExporter
     public static byte[] Export(EqmModel model) => new GraphExport(model).Run();
 
     /// <summary>Writes beside the target and renames, so a failed export leaves no half-written file.</summary>
-    public static void WriteFile(EqmModel model, string path)
-    {
-        var bytes = Export(model);
-        string target = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+    public static void WriteFile(EqmModel model, string path) => AtomicFile.WriteAllBytes(path, Export(model));
 
     /// <summary>One export: the writer plus, per .eqm tensor, its ONNX float value and (activations) its int8 value.</summary>
     private sealed class GraphExport(EqmModel model)

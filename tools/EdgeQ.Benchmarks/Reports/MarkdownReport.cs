@@ -107,9 +107,7 @@ internal static class MarkdownReport
         if (begin < 0 || end < begin)
             throw new CommandLine.UsageException($"{documentPath} has no '{BeginMarker}' ... '{EndMarker}' block to replace");
         string updated = document[..(begin + BeginMarker.Length)] + "\n" + table + document[end..];
-        string partial = documentPath + ".partial";
-        File.WriteAllText(partial, updated);
-        File.Move(partial, documentPath, overwrite: true);
+        AtomicFile.WriteAllBytes(documentPath, System.Text.Encoding.UTF8.GetBytes(updated));
     }
 
     private static string LatencyCell(EngineResult e) => e.Latency is { } s ? Ms(s) : NotMeasured;
