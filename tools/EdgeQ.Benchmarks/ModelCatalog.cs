@@ -21,12 +21,6 @@ internal static class ModelCatalog
     /// <summary>Generated files (ignored by git).</summary>
     public static string ArtifactsFolder => Path.Combine(RepoRoot, "artifacts");
 
-    /// <summary>PaddleOCR normalisation (x / 255 - 0.45) / 0.225 in pixel units.</summary>
-    private static readonly ImagePreprocessing PaddleOcr = PreprocessingPresets.ImageNetTorch with
-    {
-        Mean = [114.75f, 114.75f, 114.75f], Std = [57.375f, 57.375f, 57.375f],
-    };
-
     private static readonly Dictionary<string, Source> Sources = new()
     {
         ["mobilenet_v1_0.25"] = new(() => Existing(Path.Combine(SharedData, "models", "mobilenet_v1_0.25_224.onnx"),
@@ -34,7 +28,7 @@ internal static class ModelCatalog
         ["resnet18"] = new(ResNet18Path, "Input247", [1, 3, 224, 224], PreprocessingPresets.ImageNetTorch),
         // 640x640: a typical detection input (PaddleOCR's default limit is 960 on the long side).
         ["ppocr_v4_det"] = new(() => Existing(Path.Combine(RepoRoot, ".cache", "models", "ocr-models", "assets", "ch_PP-OCRv4_det_infer.onnx"),
-            "run tools/fetch-models.sh (bench.sh does)"), "x", [1, 3, 640, 640], PaddleOcr),
+            "run tools/fetch-models.sh (bench.sh does)"), "x", [1, 3, 640, 640], PreprocessingPresets.PaddleOcr),
         ["mobilenet_v2_1.0"] = new(() => BuiltModel("mobilenet_v2_1.0_224"), ArchitectureModels.InputName, [1, 3, 224, 224],
             PreprocessingPresets.ImageNetTorch),
         ["mobilenet_v3_large"] = new(() => BuiltModel("mobilenet_v3_large_224"), ArchitectureModels.InputName, [1, 3, 224, 224],

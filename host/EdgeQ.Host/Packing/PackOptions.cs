@@ -78,6 +78,12 @@ public static class PreprocessingPresets
     public static ImagePreprocessing ImageNetTorch { get; } = new(ColorOrder.Rgb, Format.ResizeMode.KeepAspectRatio, 0.875f,
         [123.675f, 116.28f, 103.53f], [58.395f, 57.12f, 57.375f]);
 
+    /// <summary>PaddleOCR models ((pixel / 255 - 0.45) / 0.225): mean 114.75, std 57.375.</summary>
+    public static ImagePreprocessing PaddleOcr { get; } = ImageNetTorch with
+    {
+        Mean = [114.75f, 114.75f, 114.75f], Std = [57.375f, 57.375f, 57.375f],
+    };
+
     /// <summary>Keras/TensorFlow MobileNets (pixel / 127.5 - 1): mean 127.5, std 127.5.</summary>
     public static ImagePreprocessing SymmetricUnit { get; } = new(ColorOrder.Rgb, Format.ResizeMode.KeepAspectRatio, 0.875f,
         [127.5f, 127.5f, 127.5f], [127.5f, 127.5f, 127.5f]);

@@ -10,18 +10,12 @@ namespace EdgeQ.Host.Tests.Quantization;
 /// <summary>The PaddleOCR models (tools/fetch-models.sh): which lower to .eqm today and what stops the others.</summary>
 public sealed class RealModelPackingTests(ITestOutputHelper output)
 {
-    /// <summary>PaddleOCR normalisation (x / 255 - 0.45) / 0.225 in pixel units.</summary>
-    private static readonly ImagePreprocessing PaddleOcr = PreprocessingPresets.ImageNetTorch with
-    {
-        Mean = [114.75f, 114.75f, 114.75f], Std = [57.375f, 57.375f, 57.375f],
-    };
-
     private static PackResult Pack(string file, int height, int width)
     {
         string path = TestData.FetchedModel(Path.Combine("ocr-models", "assets", file));
         var graph = GraphOptimizer.Load(path, new ImportOptions { InputShapes = new Dictionary<string, int[]> { ["x"] = [1, 3, height, width] } });
         var samples = Enumerable.Range(0, 2).Select(seed => TestData.RandomTensor(graph.Inputs[0].Shape, seed)).ToList();
-        return ModelPacker.Pack(graph, new TensorCalibrationData(samples), new PackOptions { Preprocessing = PaddleOcr, Labels = ["0", "180"] });
+        return ModelPacker.Pack(graph, new TensorCalibrationData(samples), new PackOptions { Preprocessing = PreprocessingPresets.PaddleOcr, Labels = ["0", "180"] });
     }
 
     [Fact]
