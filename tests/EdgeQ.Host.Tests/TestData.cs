@@ -5,18 +5,11 @@ namespace EdgeQ.Host.Tests;
 /// <summary>Where the tests find real models and data: ../shared/data beside the repo, .cache/models inside it.</summary>
 internal static class TestData
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => EdgeQ.Tests.RepoPaths.Root;
     public static string SharedData => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data"));
     public static string MobileNetV1 => Path.Combine(SharedData, "models", "mobilenet_v1_0.25_224.onnx");
     public static string ImageNetSamples => Path.Combine(SharedData, "imagenet-samples");
     public static string ModelCache => Path.Combine(RepoRoot, ".cache", "models");
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "EdgeQ.sln"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find the repository root (EdgeQ.sln) above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>A model fetched by tools/fetch-models.sh; a clear failure when the fetch did not happen.</summary>
     public static string FetchedModel(string relativePath)
