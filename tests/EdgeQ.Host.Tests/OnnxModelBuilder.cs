@@ -47,10 +47,11 @@ internal sealed class OnnxModelBuilder(int opset = 13)
         return tensor;
     }
 
-    /// <summary>Deterministic weights in [-scale, scale).</summary>
+    /// <summary>Deterministic weights in [-scale, scale), seeded from the name. Not string.GetHashCode: that is
+    /// randomized per process, which would give every test run different weights.</summary>
     public string Random(string name, int[] shape, float scale = 0.5f, float offset = 0f)
     {
-        var random = new Random(name.GetHashCode(StringComparison.Ordinal) & 0xffff);
+        var random = new Random(name.Aggregate(17, (hash, c) => unchecked(hash * 31 + c)) & 0xffff);
         return Initializer(name, shape, Enumerable.Range(0, Shapes.Size(shape)).Select(_ => (random.NextSingle() * 2 - 1) * scale + offset).ToArray());
     }
 
