@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using EdgeQ.CommandLine;
 using EdgeQ.Host.Ir;
 
 namespace EdgeQ.Host.Inspection;
@@ -17,6 +18,8 @@ public static class ModelInspector
 
     private static string ShapeText(Value v) => "[" + string.Join("x", v.Shape) + "]" + (v.Layout == Layout.Nhwc ? " NHWC" : "");
 
+    private static readonly HashSet<int> NumericColumns = [0, 5, 6];
+
     public static string FormatTable(Graph graph)
     {
         var rows = Rows(graph);
@@ -27,18 +30,13 @@ public static class ModelInspector
             r.Macs.ToString("N0", CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
         }).ToList();
         int[] widths = header.Select((h, c) => cells.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
-        bool[] rightAligned = [true, false, false, false, false, true, true];
-        var text = new StringBuilder();
-        void Line(string[] row) => text.AppendLine(string.Join("  ", row.Select((cell, c) =>
-            rightAligned[c] ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
-        text.AppendLine($"inputs:  {string.Join(", ", graph.Inputs.Select(v => $"{v.Name} {ShapeText(v)}"))}");
-        text.AppendLine($"outputs: {string.Join(", ", graph.Outputs.Select(v => $"{v.Name} {ShapeText(v)}"))}");
-        text.AppendLine();
-        Line(header);
-        Line(widths.Select(w => new string('-', w)).ToArray());
-        cells.ForEach(Line);
-        text.AppendLine();
-        text.AppendLine($"{rows.Count} layers, {graph.TotalMacs.ToString("N0", CultureInfo.InvariantCulture)} MACs " +
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        text.WriteLine($"inputs:  {string.Join(", ", graph.Inputs.Select(v => $"{v.Name} {ShapeText(v)}"))}");
+        text.WriteLine($"outputs: {string.Join(", ", graph.Outputs.Select(v => $"{v.Name} {ShapeText(v)}"))}");
+        text.WriteLine();
+        TextTable.Write(text, [header, widths.Select(w => new string('-', w)).ToArray(), .. cells], rightAligned: NumericColumns);
+        text.WriteLine();
+        text.WriteLine($"{rows.Count} layers, {graph.TotalMacs.ToString("N0", CultureInfo.InvariantCulture)} MACs " +
             $"({graph.TotalMacs / 1e6:F1} M), {graph.TotalParameters.ToString("N0", CultureInfo.InvariantCulture)} parameters");
         return text.ToString();
     }
