@@ -123,20 +123,28 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
 
     private void RequireYuyvSize()
     {
-        var formats = new List<uint>();
+        var offered = new List<string>();
+        bool yuyv = false;
         var description = new V4l2FormatDescription { Type = V4l2.VideoCaptureType };
         for (; calls.Ioctl(fd, V4l2.EnumerateFormat, &description) == 0; description.Index++)
-            formats.Add(description.PixelFormat);
-        if (!formats.Contains(V4l2.Yuyv))
+        {
+            yuyv |= description.PixelFormat == V4l2.Yuyv;
+            offered.Add(FourCc(description.PixelFormat));
+        }
+        if (!yuyv)
             throw new CameraUnavailableException(
-                $"camera {devicePath} does not offer YUYV (it offers {string.Join(", ", formats.Select(FourCc))}); MJPEG-only cameras are not supported yet");
-        var sizes = new List<V4l2FrameSize>();
+                $"camera {devicePath} does not offer YUYV (it offers {string.Join(", ", offered)}); MJPEG-only cameras are not supported yet");
+        var sizes = new List<string>();
+        bool fits = false;
         var size = new V4l2FrameSize { PixelFormat = V4l2.Yuyv };
         for (; calls.Ioctl(fd, V4l2.EnumerateFrameSizes, &size) == 0; size.Index++)
-            sizes.Add(size);
-        if (!sizes.Any(Fits))
+        {
+            fits |= Fits(size);
+            sizes.Add(Describe(size));
+        }
+        if (!fits)
             throw new CameraUnavailableException(
-                $"camera {devicePath} does not capture YUYV at {width}x{height}; --size one of: {string.Join(", ", sizes.Select(Describe))}");
+                $"camera {devicePath} does not capture YUYV at {width}x{height}; --size one of: {string.Join(", ", sizes)}");
     }
 
     private void SetFormat()
