@@ -77,9 +77,14 @@ public static class ClassifyCommand
     private static string Label(EquatableArray<string> labels, int index) =>
         index < labels.Count ? $"{labels[index]} ({index})" : $"class {index}";
 
-    private static string ToText(string image, int[] best, float[] scores, EquatableArray<string> labels) =>
-        string.Join(Environment.NewLine, best.Select((index, rank) =>
-            string.Create(CultureInfo.InvariantCulture, $"  {rank + 1}  {scores[index],8:0.0000}  {Label(labels, index)}")).Prepend(image));
+    private static string ToText(string image, int[] best, float[] scores, EquatableArray<string> labels)
+    {
+        var lines = new string[best.Length + 1];
+        lines[0] = image;
+        for (int rank = 0; rank < best.Length; rank++)
+            lines[rank + 1] = string.Create(CultureInfo.InvariantCulture, $"  {rank + 1}  {scores[best[rank]],8:0.0000}  {Label(labels, best[rank])}");
+        return string.Join(Environment.NewLine, lines);
+    }
 
     // Written with Utf8JsonWriter like the other commands: the source-generated serializer costs 0.9 MB (docs/device.md).
     private static string ToJson(string image, int[] best, float[] scores, EquatableArray<string> labels)
