@@ -1,1 +1,3 @@
-return EdgeQ.Device.DeviceApp.Run(args, Console.Out, Console.Error);
+using EdgeQ.CommandLine;
+
+return EdgeQ.Device.DeviceApp.Run(args, StandardStreams.Out, StandardStreams.Error);

@@ -11,6 +11,14 @@ public class ClassifyCommandTests(ITestOutputHelper log)
     private const string Photo = "300_n02165105.jpg";   // class 300, which the model gets right
 
     [Fact]
+    public void Top_classes_are_the_highest_scores_highest_first_with_ties_in_index_order()
+    {
+        float[] scores = [0.1f, 0.7f, -2f, 0.7f, 0.3f];
+        Assert.Equal([1, 3, 4], EdgeQ.Device.Commands.ClassifyCommand.TopClasses(scores, 3));
+        Assert.Equal([1, 3, 4, 0, 2], EdgeQ.Device.Commands.ClassifyCommand.TopClasses(scores, 9));
+    }
+
+    [Fact]
     public void Most_sample_photos_get_their_label_as_top_1_and_more_within_top_5()
     {
         string model = Path.Combine(ClassifyImages.ModelDirectory(), "model.eqm");

@@ -1,3 +1,4 @@
+using EdgeQ.CommandLine;
 using EdgeQ.Format;
 using EdgeQ.Runtime;
 
@@ -19,5 +20,5 @@ public sealed record CameraEnvironment(
         (model, threads) => new InferenceClassifier(InferenceModel.Load(model, new InferenceOptions(threads))),
         StopSignals.Register,
         new SystemClock(),
-        Console.Error);
+        StandardStreams.Error);
 }

@@ -30,8 +30,8 @@ public sealed class CameraLoop(
     private Exception? captureFailure;
 
     /// <summary>
-    /// How long stopping waits for the capture thread: VideoDevice checks for cancellation once per frame, and a camera
-    /// that stopped delivering frames blocks it in the driver.
+    /// How long stopping waits for the capture thread, which sees the cancellation within one frame wait of the source
+    /// (100 ms for V4L2).
     /// </summary>
     public TimeSpan CaptureStopTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

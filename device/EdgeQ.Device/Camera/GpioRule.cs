@@ -20,7 +20,7 @@ public sealed record GpioRule(string Label, Comparison Comparison, float Thresho
         int at = text.IndexOfAny(['<', '>']);
         if (at < 0)
             throw RuleError(text, "no comparison (>=, >, <=, <)");
-        var (symbol, comparison) = Operators.First(o => text.AsSpan(at).StartsWith(o.Text));
+        var (symbol, comparison) = Operator(o => text.AsSpan(at).StartsWith(o.Text));
         string label = text[..at].Trim(), number = text[(at + symbol.Length)..].Trim();
         if (label.Length == 0)
             throw RuleError(text, "no label or class index before the comparison");
@@ -42,7 +42,16 @@ public sealed record GpioRule(string Label, Comparison Comparison, float Thresho
         return new BoundGpioRule(this, index);
     }
 
-    public override string ToString() => $"{Label}{Operators.First(o => o.Comparison == Comparison).Text}{Threshold.ToString(CultureInfo.InvariantCulture)}";
+    public override string ToString() => $"{Label}{Operator(o => o.Comparison == Comparison).Text}{Threshold.ToString(CultureInfo.InvariantCulture)}";
+
+    // A loop, not First(): LINQ over the value-tuple array would be compiled as its own instantiation.
+    private static (string Text, Comparison Comparison) Operator(Func<(string Text, Comparison Comparison), bool> match)
+    {
+        foreach (var entry in Operators)
+            if (match(entry))
+                return entry;
+        throw new InvalidOperationException("no such operator");
+    }
 
     private static int IndexOf(IReadOnlyList<string> labels, string label)
     {

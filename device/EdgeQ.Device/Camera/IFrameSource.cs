@@ -12,7 +12,7 @@ public sealed record FrameFormat(int Width, int Height)
 public delegate void FrameHandler(ReadOnlySpan<byte> frame);
 
 /// <summary>
-/// A camera. Frames are pushed (V4L2 through Iot.Device.Bindings delivers them from its own capture loop); the loop
+/// A camera. Frames are pushed (the V4L2 source delivers them from its own dequeue loop); the loop
 /// calls <see cref="Open"/>, then <see cref="Stream"/> on its capture thread, and <see cref="Close"/> after a failure or at
 /// the end, possibly opening again.
 /// </summary>

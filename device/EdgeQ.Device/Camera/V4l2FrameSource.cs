@@ -1,124 +1,231 @@
-using System.Buffers;
-using Iot.Device.Media;
+using System.Runtime.InteropServices;
 
 namespace EdgeQ.Device.Camera;
 
 /// <summary>
-/// A V4L2 camera through Iot.Device.Bindings' <see cref="VideoDevice"/>, capturing YUYV at a size the camera offers.
-/// The binding ignores ioctl errors, so this source checks what it cannot: busy or unsuitable devices before opening
-/// (<see cref="V4l2Device"/>), the device node disappearing (an unplugged USB camera) and short frames while streaming.
+/// A V4L2 camera capturing YUYV at a size it offers, through <c>open</c>/<c>ioctl</c>/<c>mmap</c>/<c>poll</c>
+/// (docs/camera.md says why not Iot.Device.Bindings' VideoDevice): four memory-mapped buffers, each frame handed to the
+/// caller straight from the driver's buffer and queued again. Every ioctl result is checked, so a busy, missing or
+/// unsuitable device fails at <see cref="Open"/> and an unplugged camera ends <see cref="Stream"/> with an
+/// <see cref="IOException"/>.
 /// </summary>
-public sealed class V4l2FrameSource(string devicePath, int width, int height) : IFrameSource
+public sealed unsafe class V4l2FrameSource : IFrameSource
 {
-    private const string VideoNodePrefix = "/dev/video";
-    private readonly FrameFormat format = new(width, height);
-    private VideoDevice? device;
+    private const uint BufferCount = 4;
+    private const int PollMilliseconds = 100;
+
+    private readonly string devicePath;
+    private readonly int width, height;
+    private readonly IV4l2Calls calls;
+    private readonly FrameFormat format;
+    private readonly List<(nint Address, uint Length)> buffers = [];
+    private int fd = -1;
+    private int stride;
+    private uint frameSpan; // bytes from the first pixel to the last: (height - 1) * stride + width * 2
+    private byte[]? packed;
+
+    public V4l2FrameSource(string devicePath, int width, int height) : this(devicePath, width, height, LibcV4l2Calls.Instance) { }
+
+    internal V4l2FrameSource(string devicePath, int width, int height, IV4l2Calls calls)
+    {
+        this.devicePath = devicePath;
+        this.width = width;
+        this.height = height;
+        this.calls = calls;
+        format = new FrameFormat(width, height);
+    }
 
     public string Name => devicePath;
 
     public FrameFormat Open()
     {
         Close();
-        int busId = BusIdOf(devicePath);
-        V4l2Device.EnsureCapturable(VideoNodePrefix + busId);
-        var opened = VideoDevice.Create(new VideoConnectionSettings(busId, ((uint)width, (uint)height), VideoPixelFormat.YUYV));
+        int opened = calls.Open(devicePath);
+        if (opened < 0)
+            throw Unavailable(-opened);
+        fd = opened;
         try
         {
-            RequireYuyvSize(opened);
-            opened.ImageBufferPoolingEnabled = true;
-            opened.StartCaptureContinuous();
+            RequireCaptureDevice();
+            RequireYuyvSize();
+            SetFormat();
+            MapBuffers();
+            uint type = V4l2.VideoCaptureType;
+            Check(calls.Ioctl(fd, V4l2.StreamOn, &type), "start streaming");
         }
         catch
         {
-            opened.Dispose();
+            Close();
             throw;
         }
-        device = opened;
         return format;
     }
 
     public void Stream(FrameHandler onFrame, CancellationToken cancellation)
     {
-        var streaming = device ?? throw new InvalidOperationException("the camera is not open");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        string? failure = null;
-        int frameBytes = format.ByteCount;
-        void OnBuffer(object sender, NewImageBufferReadyEventArgs e)
+        if (fd < 0)
+            throw new InvalidOperationException("the camera is not open");
+        int rowBytes = width * 2;
+        while (!cancellation.IsCancellationRequested)
         {
+            // A bounded wait, so cancellation is seen even when the camera stops delivering frames.
+            int ready = calls.WaitReadable(fd, PollMilliseconds);
+            if (ready == -V4l2.Interrupted || ready == 0)
+                continue;
+            Check(ready, "wait for a frame");
+            var buffer = new V4l2Buffer { Type = V4l2.VideoCaptureType, Memory = V4l2.MemoryMapped };
+            int dequeued = calls.Ioctl(fd, V4l2.DequeueBuffer, &buffer);
+            if (dequeued == -V4l2.TryAgain)
+                continue;
+            Check(dequeued, "take a frame");
             try
             {
-                // An unplugged camera makes the binding's dequeue fail silently and hand out stale buffers.
-                if (!File.Exists(devicePath))
-                    failure = "the camera disappeared";
-                else if (e.Length < frameBytes)
-                    failure = $"the camera sent a {e.Length}-byte frame, expected {frameBytes} for {format}";
-                else
-                    onFrame(e.ImageBuffer.AsSpan(0, frameBytes));
-                if (failure is not null)
-                    stop.Cancel();
+                // A frame the driver flags as damaged (e.g. USB packet loss) is skipped, not converted.
+                if ((buffer.Flags & V4l2.BufferError) != 0)
+                    continue;
+                if (buffer.BytesUsed < frameSpan)
+                    throw new IOException($"the camera sent a {buffer.BytesUsed}-byte frame, expected {frameSpan} for {format}");
+                var mapped = new ReadOnlySpan<byte>((void*)buffers[(int)buffer.Index].Address, (int)frameSpan);
+                onFrame(stride == rowBytes ? mapped : Pack(mapped, rowBytes));
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(e.ImageBuffer);
+                Check(calls.Ioctl(fd, V4l2.QueueBuffer, &buffer), "return a frame buffer");
             }
         }
-        streaming.NewImageBufferReady += OnBuffer;
-        try
-        {
-            streaming.CaptureContinuous(stop.Token);
-        }
-        finally
-        {
-            streaming.NewImageBufferReady -= OnBuffer;
-        }
-        if (failure is not null)
-            throw new IOException(failure);
     }
 
     public void Close()
     {
-        if (device is null)
+        if (fd < 0)
             return;
-        device.StopCaptureContinuous();
-        device.Dispose();
-        device = null;
+        uint type = V4l2.VideoCaptureType;
+        calls.Ioctl(fd, V4l2.StreamOff, &type);
+        foreach (var (address, length) in buffers)
+            calls.Unmap(address, length);
+        buffers.Clear();
+        calls.Close(fd);
+        fd = -1;
     }
 
     public void Dispose() => Close();
 
-    // The binding opens "/dev/video" + bus id, so stable names (/dev/v4l/by-id/...) are resolved to that form.
-    private static int BusIdOf(string path)
+    private void RequireCaptureDevice()
     {
-        if (!File.Exists(path))
-            throw new CameraUnavailableException($"no camera at {path}");
-        string node = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
-        string number = node.StartsWith(VideoNodePrefix, StringComparison.Ordinal) ? node[VideoNodePrefix.Length..] : "";
-        if (number.Length == 0 || !number.All(char.IsAsciiDigit))
-            throw new CameraUnavailableException($"{path} is not a /dev/videoN camera node");
-        return int.Parse(number, System.Globalization.CultureInfo.InvariantCulture);
+        V4l2Capability capability;
+        int result = calls.Ioctl(fd, V4l2.QueryCapability, &capability);
+        if (result < 0)
+            throw Unavailable(-result);
+        uint caps = (capability.Capabilities & V4l2.CapabilityDeviceCaps) != 0 ? capability.DeviceCaps : capability.Capabilities;
+        if ((caps & V4l2.CapabilityVideoCapture) == 0 || (caps & V4l2.CapabilityStreaming) == 0)
+            throw Unavailable(V4l2.InvalidArgument);
     }
 
-    private void RequireYuyvSize(VideoDevice opened)
+    private void RequireYuyvSize()
     {
-        var formats = opened.GetSupportedPixelFormats().ToList();
-        if (!formats.Contains(VideoPixelFormat.YUYV))
+        var offered = new List<string>();
+        bool yuyv = false;
+        var description = new V4l2FormatDescription { Type = V4l2.VideoCaptureType };
+        for (; calls.Ioctl(fd, V4l2.EnumerateFormat, &description) == 0; description.Index++)
+        {
+            yuyv |= description.PixelFormat == V4l2.Yuyv;
+            offered.Add(FourCc(description.PixelFormat));
+        }
+        if (!yuyv)
             throw new CameraUnavailableException(
-                $"camera {devicePath} does not offer YUYV (it offers {string.Join(", ", formats.Select(FourCc))}); MJPEG-only cameras are not supported yet");
-        var sizes = opened.GetPixelFormatResolutions(VideoPixelFormat.YUYV).ToList();
-        if (!sizes.Any(Fits))
+                $"camera {devicePath} does not offer YUYV (it offers {string.Join(", ", offered)}); MJPEG-only cameras are not supported yet");
+        var sizes = new List<string>();
+        bool fits = false;
+        var size = new V4l2FrameSize { PixelFormat = V4l2.Yuyv };
+        for (; calls.Ioctl(fd, V4l2.EnumerateFrameSizes, &size) == 0; size.Index++)
+        {
+            fits |= Fits(size);
+            sizes.Add(Describe(size));
+        }
+        if (!fits)
             throw new CameraUnavailableException(
-                $"camera {devicePath} does not capture YUYV at {width}x{height}; --size one of: {string.Join(", ", sizes.Select(Describe))}");
+                $"camera {devicePath} does not capture YUYV at {width}x{height}; --size one of: {string.Join(", ", sizes)}");
     }
 
-    private bool Fits(Resolution r) =>
-        width >= r.MinWidth && width <= r.MaxWidth && height >= r.MinHeight && height <= r.MaxHeight
-        && (r.StepWidth == 0 || (width - r.MinWidth) % r.StepWidth == 0)
-        && (r.StepHeight == 0 || (height - r.MinHeight) % r.StepHeight == 0);
+    private void SetFormat()
+    {
+        var requested = new V4l2Format
+        {
+            Type = V4l2.VideoCaptureType, Width = (uint)width, Height = (uint)height, PixelFormat = V4l2.Yuyv, Field = V4l2.AnyField,
+        };
+        int result = calls.Ioctl(fd, V4l2.SetFormat, &requested);
+        if (result == -V4l2.Busy)
+            throw Unavailable(V4l2.Busy);
+        Check(result, "set the capture format");
+        // The driver answers with the format it will send, which may differ from the one asked for.
+        if (requested.Width != width || requested.Height != height || requested.PixelFormat != V4l2.Yuyv)
+            throw new CameraUnavailableException(
+                $"camera {devicePath} chose {requested.Width}x{requested.Height} {FourCc(requested.PixelFormat)} instead of {format}");
+        stride = requested.BytesPerLine == 0 ? width * 2 : (int)requested.BytesPerLine;
+        if (stride < width * 2)
+            throw new IOException($"camera {devicePath} reports {stride} bytes per row for {format}");
+        frameSpan = (uint)((height - 1) * stride + width * 2);
+        packed = stride == width * 2 ? null : new byte[format.ByteCount];
+    }
 
-    private static string Describe(Resolution r) =>
-        r.Type == ResolutionType.Discrete ? $"{r.MinWidth}x{r.MinHeight}" : $"{r.MinWidth}x{r.MinHeight}..{r.MaxWidth}x{r.MaxHeight}";
+    private void MapBuffers()
+    {
+        var request = new V4l2RequestBuffers { Count = BufferCount, Type = V4l2.VideoCaptureType, Memory = V4l2.MemoryMapped };
+        int result = calls.Ioctl(fd, V4l2.RequestBuffers, &request);
+        if (result < 0)
+            throw Unavailable(-result);
+        if (request.Count == 0)
+            throw new IOException($"camera {devicePath} granted no capture buffers");
+        for (uint i = 0; i < request.Count; i++)
+        {
+            var buffer = new V4l2Buffer { Index = i, Type = V4l2.VideoCaptureType, Memory = V4l2.MemoryMapped };
+            Check(calls.Ioctl(fd, V4l2.QueryBuffer, &buffer), "query a capture buffer");
+            if (buffer.Length < frameSpan)
+                throw new IOException($"camera {devicePath} offers {buffer.Length}-byte buffers, too small for {format}");
+            Check(calls.Map(fd, buffer.Length, buffer.Offset, out nint address), "map a capture buffer");
+            buffers.Add((address, buffer.Length));
+            Check(calls.Ioctl(fd, V4l2.QueueBuffer, &buffer), "queue a capture buffer");
+        }
+    }
+
+    // Rows the driver pads to a wider stride are copied into one packed frame.
+    private ReadOnlySpan<byte> Pack(ReadOnlySpan<byte> mapped, int rowBytes)
+    {
+        var frame = packed!.AsSpan();
+        for (int y = 0; y < height; y++)
+            mapped.Slice(y * stride, rowBytes).CopyTo(frame.Slice(y * rowBytes, rowBytes));
+        return frame;
+    }
+
+    private void Check(int result, string action)
+    {
+        if (result >= 0)
+            return;
+        throw new IOException(-result == V4l2.NoSuchDevice
+            ? "the camera disappeared"
+            : $"cannot {action} on camera {devicePath}: {Marshal.GetPInvokeErrorMessage(-result)}");
+    }
+
+    private CameraUnavailableException Unavailable(int errno) => new(errno switch
+    {
+        V4l2.NoSuchFile or V4l2.NoSuchDevice => $"no camera at {devicePath}",
+        V4l2.PermissionDenied => $"no permission to open {devicePath} (add the user to the 'video' group)",
+        V4l2.Busy => $"camera {devicePath} is busy (another program is capturing from it)",
+        V4l2.InvalidArgument => $"{devicePath} is not a video capture device with memory-mapped streaming (try another /dev/videoN)",
+        V4l2.NotATypewriter => $"{devicePath} is not a V4L2 device",
+        _ => $"cannot use camera {devicePath}: {Marshal.GetPInvokeErrorMessage(errno)}",
+    });
+
+    private bool Fits(V4l2FrameSize s) => s.Type == V4l2.DiscreteSize
+        ? width == s.Width && height == s.Height
+        : width >= s.MinWidth && width <= s.MaxWidth && height >= s.MinHeight && height <= s.MaxHeight
+          && (s.StepWidth == 0 || (width - s.MinWidth) % s.StepWidth == 0)
+          && (s.StepHeight == 0 || (height - s.MinHeight) % s.StepHeight == 0);
+
+    private static string Describe(V4l2FrameSize s) =>
+        s.Type == V4l2.DiscreteSize ? $"{s.Width}x{s.Height}" : $"{s.MinWidth}x{s.MinHeight}..{s.MaxWidth}x{s.MaxHeight}";
 
     // A V4L2 pixel format is a FourCC: four ASCII bytes, little-endian.
-    private static string FourCc(VideoPixelFormat format) =>
-        string.Concat(BitConverter.GetBytes((uint)format).Select(b => (char)b)).TrimEnd();
+    private static string FourCc(uint pixelFormat) =>
+        new string([(char)(pixelFormat & 0xFF), (char)(pixelFormat >> 8 & 0xFF), (char)(pixelFormat >> 16 & 0xFF), (char)(pixelFormat >> 24)]).TrimEnd();
 }

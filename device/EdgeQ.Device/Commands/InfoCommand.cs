@@ -27,7 +27,21 @@ public static class InfoCommand
 
     private static string Shape(EquatableArray<int> shape) => Shapes.Format(shape.AsSpan());
     private static string Number(double value) => value.ToString("G9", CultureInfo.InvariantCulture);
-    private static string List(EquatableArray<float> values) => string.Join(' ', values.AsSpan().ToArray().Select(v => Number(v)));
+    private static string List(EquatableArray<float> values)
+    {
+        var numbers = new string[values.Count];
+        for (int i = 0; i < numbers.Length; i++)
+            numbers[i] = Number(values[i]);
+        return string.Join(' ', numbers);
+    }
+
+    private static string Options(EquatableArray<MetadataOption> options)
+    {
+        var pairs = new string[options.Count];
+        for (int i = 0; i < pairs.Length; i++)
+            pairs[i] = $"{options[i].Key}={options[i].Value}";
+        return string.Join(", ", pairs);
+    }
     private static string Tensor(TensorSpec t) => $"{t.Name}: {t.ElementType} {Shape(t.Shape)}, scale {Number(t.Scale)}, zero point {t.ZeroPoint}";
 
     private static void WriteText(InferenceModel model, TextWriter output)
@@ -39,7 +53,7 @@ public static class InfoCommand
             ["model", meta.Name],
             ["producer", meta.Producer],
             ["tuned for board", meta.Board.Length == 0 ? "(none)" : meta.Board],
-            ["options", string.Join(", ", meta.Options.Select(o => $"{o.Key}={o.Value}"))],
+            ["options", Options(meta.Options)],
             ["input", Tensor(model.Input)],
             ["preprocessing", $"{p.ColorOrder}, {p.ResizeMode}, crop {Number(p.CropFraction)}, mean {List(p.Mean)}, std {List(p.Std)}"],
             .. model.Outputs.Select((o, i) => (IReadOnlyList<string>)[$"output {i}",
@@ -48,7 +62,7 @@ public static class InfoCommand
             ["weights", $"{model.WeightBytes:N0} B (packed for these kernels)"],
             ["MACs", $"{model.Layers.Sum(l => l.Macs):N0} per inference"],
             ["kernels", ModelOptions.DescribeKernels(model.Kernels)],
-            ["supported here", string.Join(", ", KernelVariants.Supported.Select(v => v.Name()))],
+            ["supported here", ModelOptions.Names(KernelVariants.Supported)],
             ["threads", model.Threads.ToString(CultureInfo.InvariantCulture)],
         ]);
         output.WriteLine();

@@ -14,7 +14,7 @@ public static class ModelOptions
     public static readonly ArgumentSpec Model = new("MODEL.eqm", "The model file (from 'edgeq pack')");
     public static readonly OptionSpec Threads = new("--threads", "Threads per inference (default: the board profile's, else one per core)", "N");
     public static readonly OptionSpec Kernels = new("--kernels",
-        $"Force a kernel variant: {string.Join(", ", KernelVariants.All.Select(v => v.Name()))} (default: the best this CPU runs)", "VARIANT");
+        $"Force a kernel variant: {Names(KernelVariants.All)} (default: the best this CPU runs)", "VARIANT");
 
     public static InferenceModel Open(ParsedCommand parsed)
     {
@@ -36,7 +36,17 @@ public static class ModelOptions
         if (parsed.Value(Kernels.Name) is not { } name) return null;
         return KernelVariants.TryParse(name, out KernelVariant variant)
             ? variant
-            : throw new UsageException($"{Kernels.Name} must be one of {string.Join(", ", KernelVariants.All.Select(v => v.Name()))}, not '{name}'");
+            : throw new UsageException($"{Kernels.Name} must be one of {Names(KernelVariants.All)}, not '{name}'");
+    }
+
+    /// <summary>"reference, vector128, ...". A loop, not <c>Select</c>: LINQ over an enum is a value-type instantiation of
+    /// its iterators, which NativeAOT compiles separately (docs/device.md, binary size).</summary>
+    public static string Names(IEnumerable<KernelVariant> variants)
+    {
+        var names = new List<string>();
+        foreach (var variant in variants)
+            names.Add(variant.Name());
+        return string.Join(", ", names);
     }
 
     private static int DefaultThreads() =>
