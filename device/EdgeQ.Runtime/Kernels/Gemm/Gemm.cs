@@ -3,10 +3,12 @@ using System.Runtime.InteropServices;
 
 namespace EdgeQ.Runtime.Kernels;
 
-/// <summary>Register tile of a GEMM microkernel: MR rows x NR output channels, K packed in groups of KR.</summary>
-public readonly record struct GemmTile(int MR, int NR, int KR)
+/// <summary>Register tile of a GEMM microkernel: MR rows x NR output channels, K packed in groups of KR.
+/// <paramref name="InputOffset"/> is what the microkernel adds to every input byte (128 where the multiply takes an
+/// unsigned operand, as VPDPBUSD does); packing subtracts InputOffset * sum(w) from the bias to cancel it.</summary>
+public readonly record struct GemmTile(int MR, int NR, int KR, int InputOffset = 0)
 {
-    public override string ToString() => $"{MR}x{NR}c{KR}";
+    public override string ToString() => InputOffset == 0 ? $"{MR}x{NR}c{KR}" : $"{MR}x{NR}c{KR}+{InputOffset}";
 }
 
 /// <summary>Weights of one int8 GEMM (N output channels x K inputs) packed for one tile shape, with the input zero
@@ -62,7 +64,9 @@ public static class Gemm
                 sumAbs += Math.Abs(w);
                 packed[blockBase + i / tile.KR * tile.NR * tile.KR + i % tile.KR] = w;
             }
-            folded[o] = FoldBias(bias.IsEmpty ? 0 : bias[o], inputZeroPoint, sum, sumAbs, o);
+            // The guard applies to the spec's bias' (every tile fails alike); the input offset's share wraps modulo 2^32
+            // like the kernel's own int32 sums, which still end at the spec's accumulator.
+            folded[o] = unchecked(FoldBias(bias.IsEmpty ? 0 : bias[o], inputZeroPoint, sum, sumAbs, o) - tile.InputOffset * (int)sum);
         }
         return new PackedGemm(n, k, tile, packed, folded, Checks.ExpandMultipliers(multipliers, n, nPadded), output);
     }
