@@ -54,7 +54,12 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
     /// <summary>The first <paramref name="count"/> (1-3) bytes at <paramref name="x"/> as a little-endian int.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Partial(ref sbyte x, nuint count)
-        => VectorIO.LoadPartial(ref x, count).AsInt32().ToScalar();
+    {
+        int group = (byte)x;
+        if (count > 1) group |= (byte)Unsafe.Add(ref x, 1) << 8;
+        if (count > 2) group |= (byte)Unsafe.Add(ref x, 2) << 16;
+        return group;
+    }
 
     /// <summary>16 int32 accumulators of one row as two 8-lane vectors.</summary>
     private struct Int32x2x8(Vector256<int> c0, Vector256<int> c1)
