@@ -12,7 +12,8 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
 {
     public static GemmTile Tile => new(4, 16, 4, InputOffset: 128);
 
-    public static void Compute(ref sbyte a, nint lda, nint rows, ref sbyte w, ref int bias, nint k, ref int acc)
+    public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
+        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
@@ -40,10 +41,7 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
             r2.Dot(Group(Partial(ref Unsafe.Add(ref a2, i), rest)), w0, w1);
             r3.Dot(Group(Partial(ref Unsafe.Add(ref a3, i), rest)), w0, w1);
         }
-        r0.Store(ref acc);
-        r1.Store(ref Unsafe.Add(ref acc, 16));
-        r2.Store(ref Unsafe.Add(ref acc, 32));
-        r3.Store(ref Unsafe.Add(ref acc, 48));
+        GemmDriver.Store4x16(r0.Int32x16, r1.Int32x16, r2.Int32x16, r3.Int32x16, rows, ref multipliers, output, ref c, ldc, cols);
     }
 
     /// <summary>Four int8 inputs (one k group) broadcast to every 32-bit lane as x + 128.</summary>
@@ -73,11 +71,6 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
             _c1 = X86.AvxVnni.MultiplyWideningAndAdd(_c1, x, w1);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Store(ref int dst)
-        {
-            _c0.StoreUnsafe(ref dst, 0);
-            _c1.StoreUnsafe(ref dst, 8);
-        }
+        public readonly Int32x16 Int32x16 => GemmDriver.Split(_c0, _c1);
     }
 }

@@ -11,7 +11,8 @@ internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
 {
     public static GemmTile Tile => new(4, 16, 4);
 
-    public static void Compute(ref sbyte a, nint lda, nint rows, ref sbyte w, ref int bias, nint k, ref int acc)
+    public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
+        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
@@ -43,10 +44,7 @@ internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
             if (rest > 8) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 128), x0, x1, x2, x3, 2);
             if (rest > 12) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 192), x0, x1, x2, x3, 3);
         }
-        r0.Store(ref acc);
-        r1.Store(ref Unsafe.Add(ref acc, 16));
-        r2.Store(ref Unsafe.Add(ref acc, 32));
-        r3.Store(ref Unsafe.Add(ref acc, 48));
+        GemmDriver.Store4x16(r0, r1, r2, r3, rows, ref multipliers, output, ref c, ldc, cols);
     }
 
     /// <summary>One group of 4 k (64 packed bytes: 16 channels x 4) for the four rows; <paramref name="lane"/>
