@@ -25,10 +25,10 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
         for (; i < full; i += 4)
         {
             Vector256<sbyte> w0 = Vector256.LoadUnsafe(ref w, 0), w1 = Vector256.LoadUnsafe(ref w, 32);
-            r0.Dot(Group(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref a0, i)))), w0, w1);
-            r1.Dot(Group(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref a1, i)))), w0, w1);
-            r2.Dot(Group(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref a2, i)))), w0, w1);
-            r3.Dot(Group(Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref a3, i)))), w0, w1);
+            r0.Dot(Group(GemmDriver.ReadGroup(ref a0, i)), w0, w1);
+            r1.Dot(Group(GemmDriver.ReadGroup(ref a1, i)), w0, w1);
+            r2.Dot(Group(GemmDriver.ReadGroup(ref a2, i)), w0, w1);
+            r3.Dot(Group(GemmDriver.ReadGroup(ref a3, i)), w0, w1);
             w = ref Unsafe.Add(ref w, 64);
         }
         if (i < k)
@@ -36,10 +36,10 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
             // K tail of 1-3: partial reads; the packed weights are zero beyond K, so the padding lanes add nothing.
             nuint rest = (nuint)(k - i);
             Vector256<sbyte> w0 = Vector256.LoadUnsafe(ref w, 0), w1 = Vector256.LoadUnsafe(ref w, 32);
-            r0.Dot(Group(Partial(ref Unsafe.Add(ref a0, i), rest)), w0, w1);
-            r1.Dot(Group(Partial(ref Unsafe.Add(ref a1, i), rest)), w0, w1);
-            r2.Dot(Group(Partial(ref Unsafe.Add(ref a2, i), rest)), w0, w1);
-            r3.Dot(Group(Partial(ref Unsafe.Add(ref a3, i), rest)), w0, w1);
+            r0.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a0, i), rest)), w0, w1);
+            r1.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a1, i), rest)), w0, w1);
+            r2.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a2, i), rest)), w0, w1);
+            r3.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a3, i), rest)), w0, w1);
         }
         GemmDriver.Store4x16(r0.Int32x16, r1.Int32x16, r2.Int32x16, r3.Int32x16, rows, ref multipliers, output, ref c, ldc, cols);
     }
@@ -48,16 +48,6 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> Group(int fourInputs)
         => (Vector256.Create(fourInputs) ^ Vector256.Create(unchecked((int)0x80808080))).AsByte();
-
-    /// <summary>The first <paramref name="count"/> (1-3) bytes at <paramref name="x"/> as a little-endian int.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Partial(ref sbyte x, nuint count)
-    {
-        int group = (byte)x;
-        if (count > 1) group |= (byte)Unsafe.Add(ref x, 1) << 8;
-        if (count > 2) group |= (byte)Unsafe.Add(ref x, 2) << 16;
-        return group;
-    }
 
     /// <summary>16 int32 accumulators of one row as two 8-lane vectors.</summary>
     private struct Int32x2x8(Vector256<int> c0, Vector256<int> c1)

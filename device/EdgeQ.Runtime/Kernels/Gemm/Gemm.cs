@@ -144,6 +144,20 @@ internal static class GemmDriver
     public static ref sbyte TileRow(ref sbyte a0, nint lda, nint rows, nint index)
         => ref Unsafe.Add(ref a0, Math.Min(index, rows - 1) * lda);
 
+    /// <summary>Inputs x[i..i+3] as one little-endian int (a K group of 4 for dot-product instructions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ReadGroup(ref sbyte x, nint i) => Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref x, i)));
+
+    /// <summary>The last 1-3 inputs of a row as the low bytes of an int, without reading past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ReadGroupTail(ref sbyte x, nuint count)
+    {
+        int group = (byte)x;
+        if (count > 1) group |= (byte)Unsafe.Add(ref x, 1) << 8;
+        if (count > 2) group |= (byte)Unsafe.Add(ref x, 2) << 16;
+        return group;
+    }
+
     /// <summary>Two 8-lane halves of one row's 16 accumulators as the 4-lane form the shared requantization takes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Int32x16 Split(Vector256<int> lo, Vector256<int> hi)

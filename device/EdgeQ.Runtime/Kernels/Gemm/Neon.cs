@@ -28,10 +28,12 @@ internal struct Gemm2x8c16Neon : IGemmMicrokernel
         }
         if (i < k)
         {
-            // K tail: zero-filled partial loads; the packed weights are zero beyond K.
-            Vector128<sbyte> x0 = VectorIO.LoadPartial(ref Unsafe.Add(ref a0, i), (nuint)(k - i));
-            Vector128<sbyte> x1 = VectorIO.LoadPartial(ref Unsafe.Add(ref a1, i), (nuint)(k - i));
-            Accumulate(ref r0, ref r1, ref w, x0.GetLower(), x0.GetUpper(), x1.GetLower(), x1.GetUpper());
+            // K tail: zero-filled partial loads (one plain 8-byte load when 8 remain); the packed weights are zero beyond K.
+            nuint rest = (nuint)(k - i), lo = Math.Min(rest, 8);
+            ref sbyte t0 = ref Unsafe.Add(ref a0, i), t1 = ref Unsafe.Add(ref a1, i);
+            Accumulate(ref r0, ref r1, ref w,
+                VectorIO.LoadPartial8(ref t0, lo), rest > 8 ? VectorIO.LoadPartial8(ref Unsafe.Add(ref t0, 8), rest - 8) : default,
+                VectorIO.LoadPartial8(ref t1, lo), rest > 8 ? VectorIO.LoadPartial8(ref Unsafe.Add(ref t1, 8), rest - 8) : default);
         }
         Vector128<int> b0 = Vector128.LoadUnsafe(ref bias, 0), b1 = Vector128.LoadUnsafe(ref bias, 4);
         GemmDriver.Store8(r0.Reduce(b0, b1), ref multipliers, output, ref c, cols);
