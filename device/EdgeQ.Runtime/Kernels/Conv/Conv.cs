@@ -102,6 +102,7 @@ public static class Conv
     {
         ref sbyte src = ref MemoryMarshal.GetReference(input);
         ref sbyte dst = ref MemoryMarshal.GetReference(rows);
+        ref sbyte srcEnd = ref Unsafe.Add(ref src, input.Length), dstEnd = ref Unsafe.Add(ref dst, rows.Length);
         nint c = channels, pixelBytes = inputShape.C, rowBytes = (nint)inputShape.W * inputShape.C;
         nint tapRowBytes = g.KernelW * c, imageBytes = inputShape.H * rowBytes;
         // In NHWC a row of kernel taps is one contiguous run when the taps are dense and take every channel.
@@ -123,13 +124,14 @@ public static class Conv
                 ref sbyte inputRow = ref Unsafe.Add(ref image, iy * rowBytes);
                 if (denseTapRows && tapRowInside)
                 {
-                    Copy(ref Unsafe.Add(ref inputRow, ix0 * pixelBytes), ref dst, (nuint)tapRowBytes);
+                    Copy(ref Unsafe.Add(ref inputRow, ix0 * pixelBytes), ref srcEnd, ref dst, ref dstEnd, (nuint)tapRowBytes);
                     continue;
                 }
                 for (int kx = 0; kx < g.KernelW; kx++)
                 {
                     int ix = ix0 + kx * g.DilationW;
-                    if ((uint)ix < (uint)inputShape.W) Copy(ref Unsafe.Add(ref inputRow, ix * pixelBytes), ref Unsafe.Add(ref dst, kx * c), (nuint)c);
+                    if ((uint)ix < (uint)inputShape.W)
+                        Copy(ref Unsafe.Add(ref inputRow, ix * pixelBytes), ref srcEnd, ref Unsafe.Add(ref dst, kx * c), ref dstEnd, (nuint)c);
                     else Fill(ref Unsafe.Add(ref dst, kx * c), (nuint)c, zeroPoint);
                 }
             }
@@ -142,12 +144,19 @@ public static class Conv
     }
 
     // Inline vector copies: these runs are a few to a few hundred bytes, where a memmove/memset call costs more than
-    // the copy itself.
-    private static void Copy(ref sbyte src, ref sbyte dst, nuint count)
+    // the copy itself. A copy's last piece is one whole vector where 16 bytes stay inside both buffers: the bytes it
+    // writes beyond the run are rewritten by the later writes (im2col fills the rows in address order) or lie past
+    // the rows the GEMM reads.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref sbyte src, ref sbyte srcEnd, ref sbyte dst, ref sbyte dstEnd, nuint count)
     {
         nuint i = 0;
         for (; i + 16 <= count; i += 16) Vector128.LoadUnsafe(ref src, i).StoreUnsafe(ref dst, i);
-        if (i < count) VectorIO.StorePartial(VectorIO.LoadPartial(ref Unsafe.Add(ref src, i), count - i), ref Unsafe.Add(ref dst, i), count - i);
+        if (i == count) return;
+        if (Unsafe.ByteOffset(ref src, ref srcEnd) >= (nint)(i + 16) && Unsafe.ByteOffset(ref dst, ref dstEnd) >= (nint)(i + 16))
+            Vector128.LoadUnsafe(ref src, i).StoreUnsafe(ref dst, i);
+        else
+            VectorIO.StorePartial(VectorIO.LoadPartial(ref Unsafe.Add(ref src, i), count - i), ref Unsafe.Add(ref dst, i), count - i);
     }
 
     private static void Fill(ref sbyte dst, nuint count, sbyte value)
