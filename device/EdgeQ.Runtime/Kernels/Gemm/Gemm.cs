@@ -126,14 +126,11 @@ internal static class GemmDriver
         for (nint col = 0; col < n; col += nr)
         {
             nuint cols = (nuint)Math.Min(nr, n - col);
-            ref sbyte aRow = ref a;
-            ref sbyte cRow = ref Unsafe.Add(ref c, col);
+            // Refs are formed for valid rows only, never past the end of the input or output.
             for (nint row = 0; row < rows; row += mr)
             {
-                TKernel.Run(ref aRow, lda, Math.Min(mr, rows - row), ref block, k, ref Unsafe.Add(ref bias, col),
-                    ref Unsafe.Add(ref multipliers, col), output, ref cRow, ldc, cols);
-                aRow = ref Unsafe.Add(ref aRow, mr * lda);
-                cRow = ref Unsafe.Add(ref cRow, mr * ldc);
+                TKernel.Run(ref Unsafe.Add(ref a, row * lda), lda, Math.Min(mr, rows - row), ref block, k, ref Unsafe.Add(ref bias, col),
+                    ref Unsafe.Add(ref multipliers, col), output, ref Unsafe.Add(ref c, row * ldc + col), ldc, cols);
             }
             block = ref Unsafe.Add(ref block, blockBytes);
         }
