@@ -12,7 +12,7 @@ public sealed record DeviceTarget(string Name, string Build, string? QemuCpu)
     /// <summary>Raspberry Pi 5: NEON with SDOT.</summary>
     public static readonly DeviceTarget A76 = new("cortex-a76 (Pi 5)", "linux-arm64", "a76");
 
-    /// <summary>The three paths whose output bytes must agree: AVX2, NEON and NEON dot-product.</summary>
+    /// <summary>The paths whose output bytes must agree: AVX-VNNI or AVX2, NEON and NEON dot-product.</summary>
     public static readonly IReadOnlyList<DeviceTarget> KernelPaths = [X64, A72, A76];
 
     /// <summary>The arm64 build under the QEMU model a board profile names (e.g. cortex-a53).</summary>

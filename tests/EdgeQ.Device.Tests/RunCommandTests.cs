@@ -91,7 +91,7 @@ public class RunCommandTests
         Assert.StartsWith("edgeq-run: error: Could not find file", missing.Stderr);
         var badKernels = RunModelFiles.InProcess("run", model, "--input", "x", "--output", "y", "--kernels", "sse9");
         Assert.Equal(2, badKernels.ExitCode);
-        Assert.Equal("edgeq-run: error: --kernels must be one of reference, vector128, avx2, neon, neondot, not 'sse9'\n", badKernels.Stderr);
+        Assert.Equal("edgeq-run: error: --kernels must be one of reference, vector128, avx2, avxvnni, neon, neondot, not 'sse9'\n", badKernels.Stderr);
         var noInput = RunModelFiles.InProcess("run", model, "--output", "y");
         Assert.Equal(2, noInput.ExitCode);
         Assert.Equal("edgeq-run: error: --input IN.bin is required. See 'edgeq-run run --help'.\n", noInput.Stderr);

@@ -3,7 +3,8 @@ using Xunit.Abstractions;
 
 namespace EdgeQ.Device.Tests;
 
-/// <summary>The published binaries on a test-only .eqm and a seeded input: x64 (AVX2), arm64 under QEMU as
+/// <summary>The published binaries on a test-only .eqm and a seeded input: x64 (AVX-VNNI where the host has it, and
+/// AVX2), arm64 under QEMU as
 /// Cortex-A72 (NEON) and Cortex-A76 (SDOT), and forced reference kernels, must write identical output bytes. Each run
 /// prints the kernels it used, so a silent fall-back to another variant shows in the log and fails the test.</summary>
 public partial class RunOnArmTests(ITestOutputHelper log)
@@ -12,7 +13,9 @@ public partial class RunOnArmTests(ITestOutputHelper log)
 
     private static readonly Case[] Cases =
     [
-        new(DeviceTarget.X64, null, "avx2"),
+        // The x86-64-v3 binary checks AVX-VNNI at run time (the test runs on the same host as the binary).
+        new(DeviceTarget.X64, null, System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? "avxvnni" : "avx2"),
+        new(DeviceTarget.X64, "avx2", "avx2"),
         new(DeviceTarget.X64, "reference", "reference"),
         new(DeviceTarget.A72, null, "neon"),
         new(DeviceTarget.A76, null, "neondot"),

@@ -72,6 +72,40 @@ public class KernelVariantTests
         }
     }
 
+    /// <summary>Biases at the packing guard's limit and extreme inputs: int32 sums that come close to overflowing (and,
+    /// in kernels that offset their inputs, pass through wrapped values) must still end at the reference's bytes.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Gemm_at_the_accumulator_limit_matches_reference(string variantName)
+    {
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable reference = KernelTable.Create(KernelVariant.Reference), table = KernelTable.Create(variant);
+        var r = new CaseRandom(7);
+        foreach (int k in new[] { 1, 3, 4, 17, 64, 301 })
+        foreach (int zp in new[] { -128, 127 })
+        {
+            const int n = 19, rows = 6;
+            sbyte[] w = r.Bytes(n * k, -127, 127), a = new sbyte[rows * k];
+            for (int i = 0; i < a.Length; i++) a[i] = (sbyte)(i % 3 == 0 ? 127 : i % 3 == 1 ? -128 : r.Int(-128, 127));
+            var bias = new int[n];
+            for (int o = 0; o < n; o++)
+            {
+                long sum = 0, sumAbs = 0;
+                for (int i = 0; i < k; i++) { sum += w[o * k + i]; sumAbs += Math.Abs(w[o * k + i]); }
+                // Near the largest |bias'| the guard admits, with either sign, and bias itself within int32.
+                long folded = (1L << 31) - 1 - 128 * sumAbs - Math.Abs((long)zp * sum);
+                bias[o] = (int)((o % 2 == 0 ? folded : -folded) + (long)zp * sum);
+            }
+            float[] m = [1e-9f, 1f, 3e-10f];
+            m = Enumerable.Range(0, n).Select(o => m[o % 3]).ToArray();
+            var q = new OutputQuant(r.ZeroPoint());
+            sbyte[] expected = new sbyte[rows * n], actual = new sbyte[rows * n];
+            Gemm.Run(reference, a, k, rows, Gemm.Pack(w, n, k, bias, zp, m, q, reference.GemmTile), expected, n);
+            Gemm.Run(table, a, k, rows, Gemm.Pack(w, n, k, bias, zp, m, q, table.GemmTile), actual, n);
+            AssertBytes.Equal(expected, actual, $"K={k} zp={zp}");
+        }
+    }
+
     /// <summary>Threads split a layer into slices of output pixels: the bytes must not depend on the split.</summary>
     [Theory]
     [MemberData(nameof(FamilyVariants))]

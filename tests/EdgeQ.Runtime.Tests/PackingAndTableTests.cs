@@ -28,6 +28,15 @@ public class PackingAndTableTests
     }
 
     [Fact]
+    public void Packing_for_an_unsigned_input_kernel_also_cancels_its_input_offset()
+    {
+        // VPDPBUSD reads x + 128: the bias must also lose 128 * sum(w).
+        PackedGemm p = Gemm.Pack([1, 2, 3, -4], 2, 2, [100, 200], -5, [1f], new OutputQuant(0), new GemmTile(1, 1, 1, InputOffset: 128));
+        Assert.Equal(100 + 5 * 3 - 128 * 3, p.Bias[0]);
+        Assert.Equal(200 + 5 * -1 - 128 * -1, p.Bias[1]);
+    }
+
+    [Fact]
     public void Packing_lays_weights_out_in_tiles_with_zero_padding()
     {
         // 3 channels x 5 k into NR = 2, KR = 4: [block][k group][channel][k in group].
@@ -56,7 +65,8 @@ public class PackingAndTableTests
         KernelVariant best = KernelTable.Best.Variant;
         Assert.True(KernelVariants.IsSupported(best));
         Assert.Equal(KernelVariants.Supported.Max(), best);
-        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) Assert.Equal(KernelVariant.Avx2, best);
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) Assert.Equal(KernelVariant.AvxVnni, best);
+        else if (System.Runtime.Intrinsics.X86.Avx2.IsSupported) Assert.Equal(KernelVariant.Avx2, best);
     }
 
     [Fact]
@@ -70,6 +80,7 @@ public class PackingAndTableTests
     [InlineData("reference", KernelVariant.Reference)]
     [InlineData("Vector128", KernelVariant.Vector128)]
     [InlineData("avx2", KernelVariant.Avx2)]
+    [InlineData("AvxVnni", KernelVariant.AvxVnni)]
     [InlineData("neon", KernelVariant.Neon)]
     [InlineData("neondot", KernelVariant.NeonDot)]
     public void Variant_names_parse(string name, KernelVariant expected)

@@ -21,6 +21,9 @@ public sealed unsafe class KernelTable
             case KernelVariant.Avx2:
                 SetGemm<Gemm4x16c2Avx2>(KernelVariant.Avx2);
                 break;
+            case KernelVariant.AvxVnni:
+                SetGemm<Gemm4x16c4AvxVnni>(KernelVariant.AvxVnni);
+                break;
             case KernelVariant.Neon:
                 SetGemm<Gemm2x8c16Neon>(KernelVariant.Neon);
                 break;

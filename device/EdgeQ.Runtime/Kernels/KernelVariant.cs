@@ -13,6 +13,8 @@ public enum KernelVariant
     Vector128,
     /// <summary>x86-64 AVX2.</summary>
     Avx2,
+    /// <summary>x86-64 AVX2 + AVX-VNNI (VPDPBUSD; Intel Alder Lake and later, AMD Zen 4 and later).</summary>
+    AvxVnni,
     /// <summary>ARM64 AdvSimd (Cortex-A72, Pi 4): SMULL/SMLAL into int16, SADALP into int32.</summary>
     Neon,
     /// <summary>ARM64 AdvSimd + Dp (Cortex-A76, Pi 5): SDOT.</summary>
@@ -28,6 +30,7 @@ public static class KernelVariants
         KernelVariant.Reference => true,
         KernelVariant.Vector128 => System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated,
         KernelVariant.Avx2 => X86.Avx2.IsSupported,
+        KernelVariant.AvxVnni => X86.AvxVnni.IsSupported,
         KernelVariant.Neon => AdvSimd.Arm64.IsSupported,
         KernelVariant.NeonDot => AdvSimd.Arm64.IsSupported && Dp.IsSupported,
         _ => false,

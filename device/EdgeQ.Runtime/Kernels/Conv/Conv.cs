@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EdgeQ.Runtime.Kernels;
 
@@ -92,27 +95,75 @@ public static class Conv
     }
 
     /// <summary>Writes the receptive fields of output pixels [first, first + count) as rows of H-W-I bytes (the weights'
-    /// order) for channels [channelOffset, channelOffset + channels); taps in the padding read the zero point.</summary>
+    /// order) for channels [channelOffset, channelOffset + channels); taps in the padding read the zero point.
+    /// <see cref="Run"/> has validated all sizes, so the copies use unchecked refs.</summary>
     internal static void Im2Col(ReadOnlySpan<sbyte> input, Nhwc inputShape, in ConvGeometry g, Nhwc outputShape,
         int channelOffset, int channels, sbyte zeroPoint, int first, int count, Span<sbyte> rows)
     {
-        int dst = 0;
-        for (int p = first; p < first + count; p++)
+        ref sbyte src = ref MemoryMarshal.GetReference(input);
+        ref sbyte dst = ref MemoryMarshal.GetReference(rows);
+        ref sbyte srcEnd = ref Unsafe.Add(ref src, input.Length), dstEnd = ref Unsafe.Add(ref dst, rows.Length);
+        nint c = channels, pixelBytes = inputShape.C, rowBytes = (nint)inputShape.W * inputShape.C;
+        nint tapRowBytes = g.KernelW * c, imageBytes = inputShape.H * rowBytes;
+        // In NHWC a row of kernel taps is one contiguous run when the taps are dense and take every channel.
+        bool denseTapRows = g.DilationW == 1 && channels == inputShape.C;
+        int ox = first % outputShape.W, oy = first / outputShape.W % outputShape.H, n = first / (outputShape.W * outputShape.H);
+        for (int p = 0; p < count; p++)
         {
-            int ox = p % outputShape.W, oy = p / outputShape.W % outputShape.H, n = p / (outputShape.W * outputShape.H);
-            for (int ky = 0; ky < g.KernelH; ky++)
+            int iy0 = oy * g.StrideH - g.PadTop, ix0 = ox * g.StrideW - g.PadLeft;
+            bool tapRowInside = ix0 >= 0 && ix0 + (g.KernelW - 1) * g.DilationW < inputShape.W;
+            ref sbyte image = ref Unsafe.Add(ref src, n * imageBytes + channelOffset);
+            for (int ky = 0; ky < g.KernelH; ky++, dst = ref Unsafe.Add(ref dst, tapRowBytes))
             {
-                int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
-                for (int kx = 0; kx < g.KernelW; kx++, dst += channels)
+                int iy = iy0 + ky * g.DilationH;
+                if ((uint)iy >= (uint)inputShape.H)
                 {
-                    int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
-                    Span<sbyte> target = rows.Slice(dst, channels);
-                    if ((uint)iy < (uint)inputShape.H && (uint)ix < (uint)inputShape.W)
-                        input.Slice(((n * inputShape.H + iy) * inputShape.W + ix) * inputShape.C + channelOffset, channels).CopyTo(target);
-                    else
-                        target.Fill(zeroPoint);
+                    Fill(ref dst, (nuint)tapRowBytes, zeroPoint);
+                    continue;
+                }
+                ref sbyte inputRow = ref Unsafe.Add(ref image, iy * rowBytes);
+                if (denseTapRows && tapRowInside)
+                {
+                    Copy(ref Unsafe.Add(ref inputRow, ix0 * pixelBytes), ref srcEnd, ref dst, ref dstEnd, (nuint)tapRowBytes);
+                    continue;
+                }
+                for (int kx = 0; kx < g.KernelW; kx++)
+                {
+                    int ix = ix0 + kx * g.DilationW;
+                    if ((uint)ix < (uint)inputShape.W)
+                        Copy(ref Unsafe.Add(ref inputRow, ix * pixelBytes), ref srcEnd, ref Unsafe.Add(ref dst, kx * c), ref dstEnd, (nuint)c);
+                    else Fill(ref Unsafe.Add(ref dst, kx * c), (nuint)c, zeroPoint);
                 }
             }
+            if (++ox == outputShape.W)
+            {
+                ox = 0;
+                if (++oy == outputShape.H) { oy = 0; n++; }
+            }
         }
+    }
+
+    // Inline vector copies: these runs are a few to a few hundred bytes, where a memmove/memset call costs more than
+    // the copy itself. A copy's last piece is one whole vector where 16 bytes stay inside both buffers: the bytes it
+    // writes beyond the run are rewritten by the later writes (im2col fills the rows in address order) or lie past
+    // the rows the GEMM reads.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref sbyte src, ref sbyte srcEnd, ref sbyte dst, ref sbyte dstEnd, nuint count)
+    {
+        nuint i = 0;
+        for (; i + 16 <= count; i += 16) Vector128.LoadUnsafe(ref src, i).StoreUnsafe(ref dst, i);
+        if (i == count) return;
+        if (Unsafe.ByteOffset(ref src, ref srcEnd) >= (nint)(i + 16) && Unsafe.ByteOffset(ref dst, ref dstEnd) >= (nint)(i + 16))
+            Vector128.LoadUnsafe(ref src, i).StoreUnsafe(ref dst, i);
+        else
+            VectorIO.StorePartial(VectorIO.LoadPartial(ref Unsafe.Add(ref src, i), count - i), ref Unsafe.Add(ref dst, i), count - i);
+    }
+
+    private static void Fill(ref sbyte dst, nuint count, sbyte value)
+    {
+        Vector128<sbyte> v = Vector128.Create(value);
+        nuint i = 0;
+        for (; i + 16 <= count; i += 16) v.StoreUnsafe(ref dst, i);
+        if (i < count) VectorIO.StorePartial(v, ref Unsafe.Add(ref dst, i), count - i);
     }
 }

@@ -10,7 +10,8 @@ internal struct Gemm4x16c2Avx2 : IGemmMicrokernel
 {
     public static GemmTile Tile => new(4, 16, 2);
 
-    public static void Compute(ref sbyte a, nint lda, nint rows, ref sbyte w, ref int bias, nint k, ref int acc)
+    public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
+        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
@@ -32,10 +33,8 @@ internal struct Gemm4x16c2Avx2 : IGemmMicrokernel
             c20 += X86.Avx2.MultiplyAddAdjacent(w0, x2); c21 += X86.Avx2.MultiplyAddAdjacent(w1, x2);
             c30 += X86.Avx2.MultiplyAddAdjacent(w0, x3); c31 += X86.Avx2.MultiplyAddAdjacent(w1, x3);
         }
-        c00.StoreUnsafe(ref acc, 0); c01.StoreUnsafe(ref acc, 8);
-        c10.StoreUnsafe(ref acc, 16); c11.StoreUnsafe(ref acc, 24);
-        c20.StoreUnsafe(ref acc, 32); c21.StoreUnsafe(ref acc, 40);
-        c30.StoreUnsafe(ref acc, 48); c31.StoreUnsafe(ref acc, 56);
+        GemmDriver.Store4x16(GemmDriver.Split(c00, c01), GemmDriver.Split(c10, c11), GemmDriver.Split(c20, c21),
+            GemmDriver.Split(c30, c31), rows, ref multipliers, output, ref c, ldc, cols);
     }
 
     /// <summary>(x[i], x[i + 1]) as two int16 in every 32-bit lane.</summary>

@@ -1,12 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace EdgeQ.Runtime.Kernels;
 
-/// <summary>Register tile of a GEMM microkernel: MR rows x NR output channels, K packed in groups of KR.</summary>
-public readonly record struct GemmTile(int MR, int NR, int KR)
+/// <summary>Register tile of a GEMM microkernel: MR rows x NR output channels, K packed in groups of KR.
+/// <paramref name="InputOffset"/> is what the microkernel adds to every input byte (128 where the multiply takes an
+/// unsigned operand, as VPDPBUSD does); packing subtracts InputOffset * sum(w) from the bias to cancel it.</summary>
+public readonly record struct GemmTile(int MR, int NR, int KR, int InputOffset = 0)
 {
-    public override string ToString() => $"{MR}x{NR}c{KR}";
+    public override string ToString() => InputOffset == 0 ? $"{MR}x{NR}c{KR}" : $"{MR}x{NR}c{KR}+{InputOffset}";
 }
 
 /// <summary>Weights of one int8 GEMM (N output channels x K inputs) packed for one tile shape, with the input zero
@@ -62,7 +65,9 @@ public static class Gemm
                 sumAbs += Math.Abs(w);
                 packed[blockBase + i / tile.KR * tile.NR * tile.KR + i % tile.KR] = w;
             }
-            folded[o] = FoldBias(bias.IsEmpty ? 0 : bias[o], inputZeroPoint, sum, sumAbs, o);
+            // The guard applies to the spec's bias' (every tile fails alike); the input offset's share wraps modulo 2^32
+            // like the kernel's own int32 sums, which still end at the spec's accumulator.
+            folded[o] = unchecked(FoldBias(bias.IsEmpty ? 0 : bias[o], inputZeroPoint, sum, sumAbs, o) - tile.InputOffset * (int)sum);
         }
         return new PackedGemm(n, k, tile, packed, folded, Checks.ExpandMultipliers(multipliers, n, nPadded), output);
     }
@@ -90,47 +95,44 @@ public static class Gemm
     }
 }
 
-/// <summary>One ISA's register tile: MR rows x NR channels of int32 accumulators over the whole K.</summary>
+/// <summary>One ISA's register tile: MR rows x NR channels of int32 accumulators over the whole K, requantized in
+/// registers and stored.</summary>
 internal interface IGemmMicrokernel
 {
     static abstract GemmTile Tile { get; }
 
-    /// <summary>Writes the rows x NR accumulators (bias' included), row-major, to <paramref name="acc"/>. Rows beyond
-    /// <paramref name="rows"/> (&lt; MR) alias the last valid row and are not stored.</summary>
-    static abstract void Compute(ref sbyte a, nint lda, nint rows, ref sbyte packedBlock, ref int bias, nint k, ref int acc);
+    /// <summary>Computes <paramref name="rows"/> (&lt;= MR) x <paramref name="cols"/> (&lt;= NR) outputs: bias' + a * w
+    /// over K, requantized with the tile's multipliers, stored at <paramref name="c"/> (row stride
+    /// <paramref name="ldc"/>). Rows beyond <paramref name="rows"/> alias the last valid row and are not stored.</summary>
+    static abstract void Run(ref sbyte a, nint lda, nint rows, ref sbyte packedBlock, nint k, ref int bias,
+        ref float multipliers, in OutputQuant output, ref sbyte c, nint ldc, nuint cols);
 }
 
 /// <summary>The loop around a microkernel, shared by all vector variants: column blocks outside (a block of packed
-/// weights stays in L1), row tiles inside, then the shared requantization of each tile.</summary>
+/// weights stays in L1), row tiles inside.</summary>
 internal static class GemmDriver
 {
     public static void Run<TKernel>(ref sbyte a, nint lda, nint rows, PackedGemm w, ref sbyte c, nint ldc)
         where TKernel : struct, IGemmMicrokernel
     {
         GemmTile tile = TKernel.Tile;
-        int mr = tile.MR, nr = tile.NR;
-        Span<int> accBuffer = stackalloc int[mr * nr];
-        ref int acc = ref MemoryMarshal.GetReference(accBuffer);
-        ref sbyte packed = ref MemoryMarshal.GetArrayDataReference(w.Weights);
+        nint mr = tile.MR, nr = tile.NR, k = w.K, n = w.N;
+        ref sbyte block = ref MemoryMarshal.GetArrayDataReference(w.Weights);
         ref int bias = ref MemoryMarshal.GetArrayDataReference(w.Bias);
         ref float multipliers = ref MemoryMarshal.GetArrayDataReference(w.Multipliers);
-        nint blockBytes = (nint)nr * w.KPadded;
+        nint blockBytes = nr * w.KPadded;
         OutputQuant output = w.Output;
 
-        for (nint col = 0; col < w.N; col += nr)
+        for (nint col = 0; col < n; col += nr)
         {
-            ref sbyte block = ref Unsafe.Add(ref packed, col / nr * blockBytes);
-            nuint cols = (nuint)Math.Min(nr, w.N - col);
+            nuint cols = (nuint)Math.Min(nr, n - col);
+            // Refs are formed for valid rows only, never past the end of the input or output.
             for (nint row = 0; row < rows; row += mr)
             {
-                nint rowsHere = Math.Min(mr, rows - row);
-                TKernel.Compute(ref Unsafe.Add(ref a, row * lda), lda, rowsHere, ref block, ref Unsafe.Add(ref bias, col), w.K, ref acc);
-                for (nint r = 0; r < rowsHere; r++)
-                {
-                    Requantization.RowVector(ref Unsafe.Add(ref acc, r * nr), ref Unsafe.Add(ref multipliers, col),
-                        ref Unsafe.Add(ref c, (row + r) * ldc + col), cols, output);
-                }
+                TKernel.Run(ref Unsafe.Add(ref a, row * lda), lda, Math.Min(mr, rows - row), ref block, k, ref Unsafe.Add(ref bias, col),
+                    ref Unsafe.Add(ref multipliers, col), output, ref Unsafe.Add(ref c, row * ldc + col), ldc, cols);
             }
+            block = ref Unsafe.Add(ref block, blockBytes);
         }
     }
 
@@ -138,4 +140,52 @@ internal static class GemmDriver
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ref sbyte TileRow(ref sbyte a0, nint lda, nint rows, nint index)
         => ref Unsafe.Add(ref a0, Math.Min(index, rows - 1) * lda);
+
+    /// <summary>Inputs x[i..i+3] as one little-endian int (a K group of 4 for dot-product instructions).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ReadGroup(ref sbyte x, nint i) => Unsafe.ReadUnaligned<int>(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref x, i)));
+
+    /// <summary>The last 1-3 inputs of a row as the low bytes of an int, without reading past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ReadGroupTail(ref sbyte x, nuint count)
+    {
+        int group = (byte)x;
+        if (count > 1) group |= (byte)Unsafe.Add(ref x, 1) << 8;
+        if (count > 2) group |= (byte)Unsafe.Add(ref x, 2) << 16;
+        return group;
+    }
+
+    /// <summary>Two 8-lane halves of one row's 16 accumulators as the 4-lane form the shared requantization takes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Int32x16 Split(Vector256<int> lo, Vector256<int> hi)
+        => new() { C0 = lo.GetLower(), C1 = lo.GetUpper(), C2 = hi.GetLower(), C3 = hi.GetUpper() };
+
+    /// <summary>Requantizes and stores the valid rows of a 4 x 16 tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store4x16(in Int32x16 r0, in Int32x16 r1, in Int32x16 r2, in Int32x16 r3, nint rows,
+        ref float multipliers, in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
+    {
+        Store16(r0, ref multipliers, output, ref c, cols);
+        if (rows > 1) Store16(r1, ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
+        if (rows > 2) Store16(r2, ref multipliers, output, ref Unsafe.Add(ref c, 2 * ldc), cols);
+        if (rows > 3) Store16(r3, ref multipliers, output, ref Unsafe.Add(ref c, 3 * ldc), cols);
+    }
+
+    /// <summary>Requantizes one row's 16 accumulators and stores the first <paramref name="cols"/> (&lt;= 16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store16(in Int32x16 acc, ref float multipliers, in OutputQuant output, ref sbyte dst, nuint cols)
+    {
+        Vector128<sbyte> bytes = acc.Requantize(ref multipliers, output);
+        if (cols == 16) bytes.StoreUnsafe(ref dst);
+        else VectorIO.StorePartial(bytes, ref dst, cols);
+    }
+
+    /// <summary>Requantizes the low 8 accumulators of a row and stores the first <paramref name="cols"/> (&lt;= 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store8(in Int32x16 acc, ref float multipliers, in OutputQuant output, ref sbyte dst, nuint cols)
+    {
+        Vector128<sbyte> bytes = acc.Requantize8(ref multipliers, output);
+        if (cols == 8) Unsafe.WriteUnaligned(ref Unsafe.As<sbyte, byte>(ref dst), bytes.AsUInt64().ToScalar());
+        else VectorIO.StorePartial(bytes, ref dst, cols);
+    }
 }

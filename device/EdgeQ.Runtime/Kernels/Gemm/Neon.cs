@@ -5,77 +5,79 @@ using System.Runtime.Intrinsics.Arm;
 namespace EdgeQ.Runtime.Kernels;
 
 /// <summary>ARM64 AdvSimd 2x8 tile for cores without SDOT (Cortex-A72), K in groups of 16 per channel: SMULL multiplies
-/// the low 8 bytes into int16, SMLAL2 adds the high 8 bytes' products (two products fit int16 because weights avoid
-/// -128), SADALP adds adjacent int16 pairs into int32 partial sums; a pairwise-add tree reduces them at the end.</summary>
+/// the low 8 bytes into int16, SMLAL adds the high 8 bytes' products (two products fit int16 because weights avoid
+/// -128), SADALP adds adjacent int16 pairs into int32 partial sums; a pairwise-add tree reduces them at the end.
+/// Inputs and weights are loaded as 8-byte halves, so no instruction is spent splitting a 16-byte register.</summary>
 internal struct Gemm2x8c16Neon : IGemmMicrokernel
 {
     public static GemmTile Tile => new(2, 8, 16);
 
-    public static void Compute(ref sbyte a, nint lda, nint rows, ref sbyte w, ref int bias, nint k, ref int acc)
+    public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
+        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
         Row r0 = default, r1 = default;
-        nint i = 0;
-        for (; i + 16 <= k; i += 16)
+        nint full = k & ~(nint)15, i = 0;
+        for (; i < full; i += 16)
         {
-            Weights8 wg = Weights8.Load(ref Unsafe.Add(ref w, i * 8));
-            r0.Accumulate(wg, Vector128.LoadUnsafe(ref a0, (nuint)i));
-            r1.Accumulate(wg, Vector128.LoadUnsafe(ref a1, (nuint)i));
+            Accumulate(ref r0, ref r1, ref w,
+                Vector64.LoadUnsafe(ref a0, (nuint)i), Vector64.LoadUnsafe(ref a0, (nuint)i + 8),
+                Vector64.LoadUnsafe(ref a1, (nuint)i), Vector64.LoadUnsafe(ref a1, (nuint)i + 8));
+            w = ref Unsafe.Add(ref w, 128);
         }
         if (i < k)
         {
-            // K tail: zero-filled partial loads; the packed weights are zero beyond K.
-            Weights8 wg = Weights8.Load(ref Unsafe.Add(ref w, i * 8));
-            r0.Accumulate(wg, VectorIO.LoadPartial(ref Unsafe.Add(ref a0, i), (nuint)(k - i)));
-            r1.Accumulate(wg, VectorIO.LoadPartial(ref Unsafe.Add(ref a1, i), (nuint)(k - i)));
+            // K tail: zero-filled partial loads (one plain 8-byte load when 8 remain); the packed weights are zero beyond K.
+            nuint rest = (nuint)(k - i), lo = Math.Min(rest, 8);
+            ref sbyte t0 = ref Unsafe.Add(ref a0, i), t1 = ref Unsafe.Add(ref a1, i);
+            Accumulate(ref r0, ref r1, ref w,
+                VectorIO.LoadPartial8(ref t0, lo), rest > 8 ? VectorIO.LoadPartial8(ref Unsafe.Add(ref t0, 8), rest - 8) : default,
+                VectorIO.LoadPartial8(ref t1, lo), rest > 8 ? VectorIO.LoadPartial8(ref Unsafe.Add(ref t1, 8), rest - 8) : default);
         }
         Vector128<int> b0 = Vector128.LoadUnsafe(ref bias, 0), b1 = Vector128.LoadUnsafe(ref bias, 4);
-        r0.Reduce(b0, b1, ref acc);
-        r1.Reduce(b0, b1, ref Unsafe.Add(ref acc, 8));
+        GemmDriver.Store8(r0.Reduce(b0, b1), ref multipliers, output, ref c, cols);
+        if (rows > 1) GemmDriver.Store8(r1.Reduce(b0, b1), ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
     }
 
+    /// <summary>16 k of the 8 channels (128 packed bytes, 16 per channel) for both rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<int> MultiplyAccumulate(Vector128<int> sum, Vector128<sbyte> w, Vector128<sbyte> x)
+    private static void Accumulate(ref Row r0, ref Row r1, ref sbyte w,
+        Vector64<sbyte> x0Lo, Vector64<sbyte> x0Hi, Vector64<sbyte> x1Lo, Vector64<sbyte> x1Hi)
     {
-        Vector128<short> products = AdvSimd.MultiplyWideningLower(w.GetLower(), x.GetLower());
-        products = AdvSimd.MultiplyWideningUpperAndAdd(products, w, x);
-        return AdvSimd.AddPairwiseWideningAndAdd(sum, products);
+        Vector64<sbyte> lo = Vector64.LoadUnsafe(ref w, 0), hi = Vector64.LoadUnsafe(ref w, 8);
+        r0.C0 = Mac(r0.C0, lo, hi, x0Lo, x0Hi); r1.C0 = Mac(r1.C0, lo, hi, x1Lo, x1Hi);
+        lo = Vector64.LoadUnsafe(ref w, 16); hi = Vector64.LoadUnsafe(ref w, 24);
+        r0.C1 = Mac(r0.C1, lo, hi, x0Lo, x0Hi); r1.C1 = Mac(r1.C1, lo, hi, x1Lo, x1Hi);
+        lo = Vector64.LoadUnsafe(ref w, 32); hi = Vector64.LoadUnsafe(ref w, 40);
+        r0.C2 = Mac(r0.C2, lo, hi, x0Lo, x0Hi); r1.C2 = Mac(r1.C2, lo, hi, x1Lo, x1Hi);
+        lo = Vector64.LoadUnsafe(ref w, 48); hi = Vector64.LoadUnsafe(ref w, 56);
+        r0.C3 = Mac(r0.C3, lo, hi, x0Lo, x0Hi); r1.C3 = Mac(r1.C3, lo, hi, x1Lo, x1Hi);
+        lo = Vector64.LoadUnsafe(ref w, 64); hi = Vector64.LoadUnsafe(ref w, 72);
+        r0.C4 = Mac(r0.C4, lo, hi, x0Lo, x0Hi); r1.C4 = Mac(r1.C4, lo, hi, x1Lo, x1Hi);
+        lo = Vector64.LoadUnsafe(ref w, 80); hi = Vector64.LoadUnsafe(ref w, 88);
+        r0.C5 = Mac(r0.C5, lo, hi, x0Lo, x0Hi); r1.C5 = Mac(r1.C5, lo, hi, x1Lo, x1Hi);
+        lo = Vector64.LoadUnsafe(ref w, 96); hi = Vector64.LoadUnsafe(ref w, 104);
+        r0.C6 = Mac(r0.C6, lo, hi, x0Lo, x0Hi); r1.C6 = Mac(r1.C6, lo, hi, x1Lo, x1Hi);
+        lo = Vector64.LoadUnsafe(ref w, 112); hi = Vector64.LoadUnsafe(ref w, 120);
+        r0.C7 = Mac(r0.C7, lo, hi, x0Lo, x0Hi); r1.C7 = Mac(r1.C7, lo, hi, x1Lo, x1Hi);
     }
 
-    /// <summary>16 k of each of 8 channels (128 packed bytes).</summary>
-    private readonly struct Weights8(Vector128<sbyte> w0, Vector128<sbyte> w1, Vector128<sbyte> w2, Vector128<sbyte> w3,
-        Vector128<sbyte> w4, Vector128<sbyte> w5, Vector128<sbyte> w6, Vector128<sbyte> w7)
-    {
-        public readonly Vector128<sbyte> W0 = w0, W1 = w1, W2 = w2, W3 = w3, W4 = w4, W5 = w5, W6 = w6, W7 = w7;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Weights8 Load(ref sbyte src) => new(
-            Vector128.LoadUnsafe(ref src, 0), Vector128.LoadUnsafe(ref src, 16), Vector128.LoadUnsafe(ref src, 32),
-            Vector128.LoadUnsafe(ref src, 48), Vector128.LoadUnsafe(ref src, 64), Vector128.LoadUnsafe(ref src, 80),
-            Vector128.LoadUnsafe(ref src, 96), Vector128.LoadUnsafe(ref src, 112));
-    }
+    /// <summary>sum + the 16 products of one channel, pairwise into the 4 int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Mac(Vector128<int> sum, Vector64<sbyte> wLo, Vector64<sbyte> wHi, Vector64<sbyte> xLo, Vector64<sbyte> xHi)
+        => AdvSimd.AddPairwiseWideningAndAdd(sum,
+            AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(wLo, xLo), wHi, xHi));
 
     /// <summary>Per-channel int32 partial sums (4 lanes each) of one row's 8 channels.</summary>
     private struct Row
     {
-        private Vector128<int> _c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7;
+        public Vector128<int> C0, C1, C2, C3, C4, C5, C6, C7;
 
+        /// <summary>bias + each channel's 4 partial sums added up, channels 0-7 in the low 8 lanes.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Accumulate(in Weights8 w, Vector128<sbyte> x)
-        {
-            _c0 = MultiplyAccumulate(_c0, w.W0, x); _c1 = MultiplyAccumulate(_c1, w.W1, x);
-            _c2 = MultiplyAccumulate(_c2, w.W2, x); _c3 = MultiplyAccumulate(_c3, w.W3, x);
-            _c4 = MultiplyAccumulate(_c4, w.W4, x); _c5 = MultiplyAccumulate(_c5, w.W5, x);
-            _c6 = MultiplyAccumulate(_c6, w.W6, x); _c7 = MultiplyAccumulate(_c7, w.W7, x);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Reduce(Vector128<int> bias0, Vector128<int> bias1, ref int dst)
-        {
-            (bias0 + Sum4(_c0, _c1, _c2, _c3)).StoreUnsafe(ref dst, 0);
-            (bias1 + Sum4(_c4, _c5, _c6, _c7)).StoreUnsafe(ref dst, 4);
-        }
+        public readonly Int32x16 Reduce(Vector128<int> bias0, Vector128<int> bias1)
+            => new() { C0 = bias0 + Sum4(C0, C1, C2, C3), C1 = bias1 + Sum4(C4, C5, C6, C7) };
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector128<int> Sum4(Vector128<int> c0, Vector128<int> c1, Vector128<int> c2, Vector128<int> c3)

@@ -11,43 +11,45 @@ internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
 {
     public static GemmTile Tile => new(4, 16, 4);
 
-    public static void Compute(ref sbyte a, nint lda, nint rows, ref sbyte w, ref int bias, nint k, ref int acc)
+    public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
+        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
         ref sbyte a2 = ref GemmDriver.TileRow(ref a, lda, rows, 2);
         ref sbyte a3 = ref GemmDriver.TileRow(ref a, lda, rows, 3);
         Int32x16 r0 = Int32x16.Load(ref bias), r1 = r0, r2 = r0, r3 = r0;
-        nint i = 0;
-        for (; i + 16 <= k; i += 16)
+        nint full = k & ~(nint)15, i = 0;
+        for (; i < full; i += 16)
         {
             Vector128<sbyte> x0 = Vector128.LoadUnsafe(ref a0, (nuint)i), x1 = Vector128.LoadUnsafe(ref a1, (nuint)i);
             Vector128<sbyte> x2 = Vector128.LoadUnsafe(ref a2, (nuint)i), x3 = Vector128.LoadUnsafe(ref a3, (nuint)i);
-            ref sbyte wp = ref Unsafe.Add(ref w, i * 16);
-            Group(ref r0, ref r1, ref r2, ref r3, ref wp, x0, x1, x2, x3, 0);
-            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 64), x0, x1, x2, x3, 1);
-            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 128), x0, x1, x2, x3, 2);
-            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 192), x0, x1, x2, x3, 3);
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, x0, x1, x2, x3, 0);
+            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref w, 64), x0, x1, x2, x3, 1);
+            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref w, 128), x0, x1, x2, x3, 2);
+            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref w, 192), x0, x1, x2, x3, 3);
+            w = ref Unsafe.Add(ref w, 256);
+        }
+        // K tail: whole groups of 4 one at a time, then the last 1-3 inputs; the packed weights are zero beyond K.
+        for (; i + 4 <= k; i += 4)
+        {
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, Quad(GemmDriver.ReadGroup(ref a0, i)), Quad(GemmDriver.ReadGroup(ref a1, i)),
+                Quad(GemmDriver.ReadGroup(ref a2, i)), Quad(GemmDriver.ReadGroup(ref a3, i)), 0);
+            w = ref Unsafe.Add(ref w, 64);
         }
         if (i < k)
         {
-            // K tail: zero-filled partial loads; the packed weights are zero beyond K up to the next group of 4.
             nuint rest = (nuint)(k - i);
-            Vector128<sbyte> x0 = VectorIO.LoadPartial(ref Unsafe.Add(ref a0, i), rest);
-            Vector128<sbyte> x1 = VectorIO.LoadPartial(ref Unsafe.Add(ref a1, i), rest);
-            Vector128<sbyte> x2 = VectorIO.LoadPartial(ref Unsafe.Add(ref a2, i), rest);
-            Vector128<sbyte> x3 = VectorIO.LoadPartial(ref Unsafe.Add(ref a3, i), rest);
-            ref sbyte wp = ref Unsafe.Add(ref w, i * 16);
-            Group(ref r0, ref r1, ref r2, ref r3, ref wp, x0, x1, x2, x3, 0);
-            if (rest > 4) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 64), x0, x1, x2, x3, 1);
-            if (rest > 8) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 128), x0, x1, x2, x3, 2);
-            if (rest > 12) Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref wp, 192), x0, x1, x2, x3, 3);
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a0, i), rest)),
+                Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a1, i), rest)), Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a2, i), rest)),
+                Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a3, i), rest)), 0);
         }
-        r0.Store(ref acc);
-        r1.Store(ref Unsafe.Add(ref acc, 16));
-        r2.Store(ref Unsafe.Add(ref acc, 32));
-        r3.Store(ref Unsafe.Add(ref acc, 48));
+        GemmDriver.Store4x16(r0, r1, r2, r3, rows, ref multipliers, output, ref c, ldc, cols);
     }
+
+    /// <summary>A group of 4 inputs in the low 32-bit lane (SDOT by element reads lane 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> Quad(int group) => Vector128.CreateScalarUnsafe(group).AsSByte();
 
     /// <summary>One group of 4 k (64 packed bytes: 16 channels x 4) for the four rows; <paramref name="lane"/>
     /// selects the group's 4 bytes inside each row's 16-byte input vector.</summary>

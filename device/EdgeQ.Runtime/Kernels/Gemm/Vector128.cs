@@ -9,7 +9,8 @@ internal struct Gemm4x16c1Vector128 : IGemmMicrokernel
 {
     public static GemmTile Tile => new(4, 16, 1);
 
-    public static void Compute(ref sbyte a, nint lda, nint rows, ref sbyte w, ref int bias, nint k, ref int acc)
+    public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
+        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
@@ -24,10 +25,7 @@ internal struct Gemm4x16c1Vector128 : IGemmMicrokernel
             MultiplyAdd(ref r2, wLo, wHi, Unsafe.Add(ref a2, i));
             MultiplyAdd(ref r3, wLo, wHi, Unsafe.Add(ref a3, i));
         }
-        r0.Store(ref acc);
-        r1.Store(ref Unsafe.Add(ref acc, 16));
-        r2.Store(ref Unsafe.Add(ref acc, 32));
-        r3.Store(ref Unsafe.Add(ref acc, 48));
+        GemmDriver.Store4x16(r0, r1, r2, r3, rows, ref multipliers, output, ref c, ldc, cols);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

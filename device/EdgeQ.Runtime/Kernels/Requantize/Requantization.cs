@@ -74,29 +74,4 @@ public static class Requantization
         Vector128<int> a3, Vector128<float> multiplier, in OutputQuant q)
         => Narrow(FromAccumulator(a0, multiplier, q), FromAccumulator(a1, multiplier, q),
                   FromAccumulator(a2, multiplier, q), FromAccumulator(a3, multiplier, q));
-
-    /// <summary>dst[i] = requantize(acc[i] * m[i]) for i &lt; count, one element at a time.</summary>
-    public static void RowScalar(ref int acc, ref float multipliers, ref sbyte dst, nuint count, in OutputQuant q)
-    {
-        for (nuint i = 0; i < count; i++)
-            Unsafe.Add(ref dst, i) = FromAccumulator(Unsafe.Add(ref acc, i), Unsafe.Add(ref multipliers, i), q);
-    }
-
-    /// <summary>Same as <see cref="RowScalar"/>: 16 lanes at a time, then 4, then a scalar tail.</summary>
-    public static void RowVector(ref int acc, ref float multipliers, ref sbyte dst, nuint count, in OutputQuant q)
-    {
-        nuint i = 0;
-        for (; i + 16 <= count; i += 16)
-        {
-            FromAccumulators(Vector128.LoadUnsafe(ref acc, i), Vector128.LoadUnsafe(ref acc, i + 4),
-                Vector128.LoadUnsafe(ref acc, i + 8), Vector128.LoadUnsafe(ref acc, i + 12),
-                ref Unsafe.Add(ref multipliers, i), q).StoreUnsafe(ref dst, i);
-        }
-        for (; i + 4 <= count; i += 4)
-        {
-            Vector128<int> r = FromAccumulator(Vector128.LoadUnsafe(ref acc, i), Vector128.LoadUnsafe(ref multipliers, i), q);
-            VectorIO.Store4(Narrow(r, r, r, r), ref Unsafe.Add(ref dst, i));
-        }
-        RowScalar(ref Unsafe.Add(ref acc, i), ref Unsafe.Add(ref multipliers, i), ref Unsafe.Add(ref dst, i), count - i, q);
-    }
 }

@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using X86 = System.Runtime.Intrinsics.X86;
+
+namespace EdgeQ.Runtime.Kernels;
+
+/// <summary>x86 AVX-VNNI 4x16 tile, K in groups of 4: each 32-byte weight vector holds 8 channels x 4 k; VPDPBUSD
+/// multiplies it with one broadcast 4-byte group of an input row and adds the four products into int32.
+/// VPDPBUSD takes its first operand unsigned, so inputs enter as x + 128 (the sign bit flipped) and packing folds
+/// -128 * sum(w) into the bias (<see cref="GemmTile.InputOffset"/>): exact integer arithmetic, the same bytes.</summary>
+internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
+{
+    public static GemmTile Tile => new(4, 16, 4, InputOffset: 128);
+
+    public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
+        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
+    {
+        ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
+        ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
+        ref sbyte a2 = ref GemmDriver.TileRow(ref a, lda, rows, 2);
+        ref sbyte a3 = ref GemmDriver.TileRow(ref a, lda, rows, 3);
+        Vector256<int> b0 = Vector256.LoadUnsafe(ref bias, 0), b1 = Vector256.LoadUnsafe(ref bias, 8);
+        Int32x2x8 r0 = new(b0, b1), r1 = r0, r2 = r0, r3 = r0;
+        nint full = k & ~(nint)3, i = 0;
+        for (; i < full; i += 4)
+        {
+            Vector256<sbyte> w0 = Vector256.LoadUnsafe(ref w, 0), w1 = Vector256.LoadUnsafe(ref w, 32);
+            r0.Dot(Group(GemmDriver.ReadGroup(ref a0, i)), w0, w1);
+            r1.Dot(Group(GemmDriver.ReadGroup(ref a1, i)), w0, w1);
+            r2.Dot(Group(GemmDriver.ReadGroup(ref a2, i)), w0, w1);
+            r3.Dot(Group(GemmDriver.ReadGroup(ref a3, i)), w0, w1);
+            w = ref Unsafe.Add(ref w, 64);
+        }
+        if (i < k)
+        {
+            // K tail of 1-3: partial reads; the packed weights are zero beyond K, so the padding lanes add nothing.
+            nuint rest = (nuint)(k - i);
+            Vector256<sbyte> w0 = Vector256.LoadUnsafe(ref w, 0), w1 = Vector256.LoadUnsafe(ref w, 32);
+            r0.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a0, i), rest)), w0, w1);
+            r1.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a1, i), rest)), w0, w1);
+            r2.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a2, i), rest)), w0, w1);
+            r3.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a3, i), rest)), w0, w1);
+        }
+        GemmDriver.Store4x16(r0.Int32x16, r1.Int32x16, r2.Int32x16, r3.Int32x16, rows, ref multipliers, output, ref c, ldc, cols);
+    }
+
+    /// <summary>Four int8 inputs (one k group) broadcast to every 32-bit lane as x + 128.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Group(int fourInputs)
+        => (Vector256.Create(fourInputs) ^ Vector256.Create(unchecked((int)0x80808080))).AsByte();
+
+    /// <summary>16 int32 accumulators of one row as two 8-lane vectors.</summary>
+    private struct Int32x2x8(Vector256<int> c0, Vector256<int> c1)
+    {
+        private Vector256<int> _c0 = c0, _c1 = c1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Dot(Vector256<byte> x, Vector256<sbyte> w0, Vector256<sbyte> w1)
+        {
+            _c0 = X86.AvxVnni.MultiplyWideningAndAdd(_c0, x, w0);
+            _c1 = X86.AvxVnni.MultiplyWideningAndAdd(_c1, x, w1);
+        }
+
+        public readonly Int32x16 Int32x16 => GemmDriver.Split(_c0, _c1);
+    }
+}
