@@ -1,21 +1,26 @@
 using System.Globalization;
+using EdgeQ.Runtime.Kernels;
 
 namespace EdgeQ.Benchmarks.Measurement;
 
 /// <summary>
-/// The CPU as /proc/cpuinfo reports it, and its int8 peak: AVX2 VPMADDWD does 16 int16 multiply-adds per instruction;
-/// 2 per cycle per core is the reciprocal throughput of 0.5 that instruction tables give for current x86 cores (an
-/// assumption, not measured here); times the clock ("cpu MHz" in /proc/cpuinfo) times the cores a run may use.
+/// The CPU as /proc/cpuinfo reports it, and its int8 peak for the GEMM instruction EdgeQ's kernels use here:
+/// AVX-VNNI VPDPBUSD (256-bit) does 32 int8 multiply-adds per instruction, AVX2 VPMADDWD 16 int16 ones; 2 per cycle per
+/// core is the reciprocal throughput of 0.5 that instruction tables give for current x86 cores (an assumption, not
+/// measured here); times the clock ("cpu MHz" in /proc/cpuinfo) times the cores a run may use.
 /// </summary>
 internal sealed record MachineInfo(string CpuModel, double ClockGHz, int LogicalCores, IReadOnlyList<string> Int8Extensions)
 {
-    public const int MacsPerVpmaddwd = 16;
-    public const int VpmaddwdPerCycle = 2;
+    public const int InstructionsPerCycle = 2;
 
-    public double Int8PeakGmacs(int threads) => MacsPerVpmaddwd * VpmaddwdPerCycle * ClockGHz * threads;
+    /// <summary>The multiply-add instruction of the GEMM kernel this CPU runs, and its int8 MACs.</summary>
+    public static (string Name, int Macs) GemmInstruction { get; } =
+        KernelTable.Best.GemmVariant == KernelVariant.AvxVnni ? ("VPDPBUSD", 32) : ("VPMADDWD", 16);
+
+    public double Int8PeakGmacs(int threads) => GemmInstruction.Macs * InstructionsPerCycle * ClockGHz * threads;
 
     public string PeakFormula(int threads) =>
-        $"{MacsPerVpmaddwd} MACs/VPMADDWD x {VpmaddwdPerCycle}/cycle x {ClockGHz:F2} GHz x {threads} core(s) = {Int8PeakGmacs(threads):F0} GMAC/s";
+        $"{GemmInstruction.Macs} MACs/{GemmInstruction.Name} x {InstructionsPerCycle}/cycle x {ClockGHz:F2} GHz x {threads} core(s) = {Int8PeakGmacs(threads):F0} GMAC/s";
 
     public static MachineInfo Read()
     {
