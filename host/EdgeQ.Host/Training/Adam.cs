@@ -10,16 +10,14 @@ public sealed class Adam
     private readonly IReadOnlyList<float[]> parameters;
     private readonly IReadOnlyList<double> units;
     private readonly double[][] firstMoment, secondMoment;
-    private readonly double learningRate, beta1, beta2, epsilon;
+    private readonly double beta1, beta2, epsilon;
     private int steps;
 
-    public Adam(IReadOnlyList<float[]> parameters, IReadOnlyList<double> units, double learningRate,
-        double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+    public Adam(IReadOnlyList<float[]> parameters, IReadOnlyList<double> units, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
     {
         if (parameters.Count != units.Count) throw new ArgumentException($"{parameters.Count} parameter groups but {units.Count} units");
         this.parameters = parameters;
         this.units = units;
-        this.learningRate = learningRate;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
@@ -28,7 +26,8 @@ public sealed class Adam
     }
 
     /// <param name="gradients">dL/d(parameter), one array per group, in the parameters' own units.</param>
-    public void Step(IReadOnlyList<float[]> gradients)
+    /// <param name="learningRate">This step's rate, in units (the caller owns the schedule).</param>
+    public void Step(IReadOnlyList<float[]> gradients, double learningRate)
     {
         steps++;
         double correction1 = 1 - Math.Pow(beta1, steps), correction2 = 1 - Math.Pow(beta2, steps);

@@ -1,0 +1,79 @@
+using EdgeQ.Format;
+using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Evaluation;
+using EdgeQ.Host.Packing;
+using EdgeQ.Host.Tests.Quantization;
+using EdgeQ.Host.Transforms;
+using EdgeQ.Runtime;
+using Xunit.Abstractions;
+
+namespace EdgeQ.Host.Tests.Training;
+
+/// <summary>
+/// Bias fine-tuning on the bundled Fashion-MNIST MobileNetV2, measured on the int8 runtime as edgeq pack does:
+/// calibrate on images 0..999, evaluate on 500 of images 1000..1999.
+/// </summary>
+public sealed class FineTuningFixtureTests(ITestOutputHelper output)
+{
+    private static readonly string Model = Path.Combine(TestData.RepoRoot, "models", "fmnist_mobilenetv2.onnx");
+    private static readonly string Images = Path.Combine(TestData.RepoRoot, "data", "fmnist-test-2000-images-idx3-ubyte");
+    /// <summary>The CLI's fmnist preset: grey replicated to 3 channels, mean 72.94, std 90.02.</summary>
+    private static readonly ImagePreprocessing FashionMnist = new(ColorOrder.Rgb, ResizeMode.Stretch, 1f,
+        [72.94f, 72.94f, 72.94f], [90.02f, 90.02f, 90.02f]);
+
+    private AccuracyReport PackAndEvaluate(string label, PackOptions options)
+    {
+        var graph = GraphOptimizer.Load(Model);
+        var calibration = ImageSource.Open(Images, FashionMnist, graph.Inputs[0].Shape, options.CalibrationImages, ..1000).Data;
+        var result = ModelPacker.Pack(graph, calibration, options);
+        using var model = InferenceModel.Load(result.Model);
+        var evaluation = ImageSource.Open(Images, FashionMnist, graph.Inputs[0].Shape, 500, 1000..).Data;
+        var report = AccuracyEvaluator.Evaluate(GraphOptimizer.Load(Model), model, evaluation);
+        output.WriteLine($"{label}: agreement {report.Top1Agreement:P1}, SQNR {report.SqnrDb:F1} dB" + (result.FineTuning is { } t
+            ? $"; fine-tuning loss {t.FirstLoss:G3} -> {t.LastLoss:G3}, held-out int8 error {t.HeldOutErrorBefore:G3} -> {t.HeldOutErrorAfter:G3}, accepted {t.Accepted}"
+            : ""));
+        return report;
+    }
+
+    /// <summary>Fewer steps and images than the pack defaults keep the test short; the gains below hold with them.</summary>
+    private static PackOptions Options(int bits) => new()
+    {
+        Preprocessing = FashionMnist, WeightBits = bits, CalibrationImages = 128, CorrectionImages = 64, FineTuneSteps = 80,
+    };
+
+    [Fact]
+    public void FineTuningThroughALookupTableLowersTheLossAndIsReproducible()
+    {
+        // Hard-swish layers are lowered to a table: the simulation rounds onto the pre-activation grid, applies the
+        // activation, and rounds again onto the output grid.
+        var inputs = new TensorCalibrationData(SmallModels.RandomInputs(40, 300));
+        var options = new PackOptions
+        {
+            Preprocessing = PreprocessingPresets.ImageNetTorch, WeightBits = 4, BiasCorrection = BiasCorrectionMethod.FineTune, FineTuneSteps = 40,
+        };
+        var first = ModelPacker.Pack(SmallModels.ConvChain("HardSwish"), inputs, options);
+        var second = ModelPacker.Pack(SmallModels.ConvChain("HardSwish"), inputs, options);
+        var tuning = first.FineTuning!;
+        output.WriteLine(tuning.ToString());
+        Assert.True(tuning.LastLoss < tuning.FirstLoss, $"loss {tuning.FirstLoss:G3} -> {tuning.LastLoss:G3}");
+        Assert.Equal(first.Plan.Layers.Values.Select(l => l.Bias), second.Plan.Layers.Values.Select(l => l.Bias));
+    }
+
+    [Fact]
+    public void FineTuningIsAtLeastAsGoodAsNaiveAtEightBits()
+    {
+        var naive = PackAndEvaluate("W8 naive", Options(8) with { BiasCorrection = BiasCorrectionMethod.None });
+        var tuned = PackAndEvaluate("W8 finetune", Options(8) with { BiasCorrection = BiasCorrectionMethod.FineTune });
+        Assert.True(tuned.SqnrDb >= naive.SqnrDb + 0.5, $"finetune {tuned.SqnrDb:F1} dB vs naive {naive.SqnrDb:F1} dB");
+        Assert.True(tuned.Top1Agreement >= naive.Top1Agreement - 0.004, $"finetune {tuned.Top1Agreement:P1} vs naive {naive.Top1Agreement:P1}");
+    }
+
+    [Fact]
+    public void FineTuningRecoversFourBitWeights()
+    {
+        var naive = PackAndEvaluate("W4 naive", Options(4) with { BiasCorrection = BiasCorrectionMethod.None });
+        var tuned = PackAndEvaluate("W4 finetune", Options(4) with { BiasCorrection = BiasCorrectionMethod.FineTune });
+        Assert.True(tuned.SqnrDb >= naive.SqnrDb + 6, $"finetune {tuned.SqnrDb:F1} dB vs naive {naive.SqnrDb:F1} dB");
+        Assert.True(tuned.Top1Agreement >= naive.Top1Agreement + 0.05, $"finetune {tuned.Top1Agreement:P1} vs naive {naive.Top1Agreement:P1}");
+    }
+}
