@@ -50,7 +50,7 @@ public static class BiasFineTuning
 
         // Each layer's bias moves in units of its own output step (the pre-activation step where a lookup table follows).
         var units = network.Layers.Select(l => (double)(plan.PreActivations.TryGetValue(l, out var pre) ? pre : plan.Activations[l.Output]).Scale).ToList();
-        var adam = new Adam(network.Biases, units, settings.LearningRate);
+        var adam = new Adam(network.Biases, units);
         var order = new BatchOrder(training, settings.Seed);
         var losses = new double[settings.Steps];
         for (int step = 0; step < settings.Steps; step++)
@@ -64,7 +64,9 @@ public static class BiasFineTuning
             foreach (var sample in sampleGradients)
                 for (int l = 0; l < gradients.Length; l++)
                     for (int c = 0; c < gradients[l].Length; c++) gradients[l][c] += sample[l][c] / batch.Count;
-            adam.Step(gradients);
+            // Cosine decay to 0: Adam moves every bias by about the rate each step, so a constant rate would leave
+            // the biases jittering by that much around their optimum.
+            adam.Step(gradients, settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / settings.Steps)));
             losses[step] = sampleLosses.Average();
             reportStep?.Invoke(step + 1, losses[step]);
         }
