@@ -219,6 +219,19 @@ public static class PackCommand
                 accepted = c.Accepted,
                 clamped_channels = c.ClampedChannels,
             }),
+            fine_tuning = result.FineTuning is not { } tuning ? null : new
+            {
+                steps = tuning.Steps,
+                training_images = tuning.TrainingImages,
+                held_out_images = tuning.HeldOutImages,
+                first_loss = tuning.FirstLoss,
+                last_loss = tuning.LastLoss,
+                held_out_error_before = tuning.HeldOutErrorBefore,
+                held_out_error_after = tuning.HeldOutErrorAfter,
+                accepted = tuning.Accepted,
+                clamped_channels = tuning.ClampedChannels,
+                changed_layers = tuning.ChangedLayers,
+            },
             accuracy = accuracy is null ? null : EvalCommand.Json(accuracy),
         };
         File.WriteAllText(Path.Combine(folder.FullName, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
