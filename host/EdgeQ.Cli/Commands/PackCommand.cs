@@ -120,7 +120,7 @@ public static class PackCommand
                 (result.Corrections.Any(c => !c.Accepted) ? $", {result.Corrections.Count(c => !c.Accepted)} rejected on held-out images (names in --report)" : ""));
             if (result.FineTuning is { } tuning)
                 stdout.WriteLine($"fine-tuning: {tuning.Steps} steps on {tuning.TrainingImages} images, loss {tuning.FirstLoss:G3} -> {tuning.LastLoss:G3}" +
-                    (tuning.HeldOutErrorBefore is { } heldBefore ? $"; int8 output error on {tuning.HeldOutImages} held-out images {heldBefore:G3} -> {tuning.HeldOutErrorAfter:G3}" : "") +
+                    (tuning.HeldOutSqnrBefore is { } heldBefore ? $"; int8 output SQNR on {tuning.HeldOutImages} held-out images {heldBefore:F1} -> {tuning.HeldOutSqnrAfter:F1} dB" : "") +
                     (tuning.Accepted ? "" : ", worse: rejected, the iteratively corrected biases are kept"));
 
             AccuracyReport? accuracy = null;
@@ -226,8 +226,8 @@ public static class PackCommand
                 held_out_images = tuning.HeldOutImages,
                 first_loss = tuning.FirstLoss,
                 last_loss = tuning.LastLoss,
-                held_out_error_before = tuning.HeldOutErrorBefore,
-                held_out_error_after = tuning.HeldOutErrorAfter,
+                held_out_sqnr_before = tuning.HeldOutSqnrBefore,
+                held_out_sqnr_after = tuning.HeldOutSqnrAfter,
                 accepted = tuning.Accepted,
                 clamped_channels = tuning.ClampedChannels,
                 changed_layers = tuning.ChangedLayers,

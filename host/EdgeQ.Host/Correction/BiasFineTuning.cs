@@ -1,5 +1,6 @@
 using EdgeQ.Format;
 using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Evaluation;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Packing;
 using EdgeQ.Host.Quantization;
@@ -19,13 +20,13 @@ public sealed record FineTuningSettings(int Steps, double LearningRate, int Batc
 /// <summary>What bias fine-tuning did.</summary>
 /// <param name="FirstLoss">Training loss (fake-quantized network, mean squared output error) of the first batch.</param>
 /// <param name="LastLoss">The same, averaged over the last tenth of the steps.</param>
-/// <param name="HeldOutErrorBefore">Mean squared error of the int8 runtime's first output against float on the
-/// held-out images with the starting biases; null when too few images were given to hold any out.</param>
-/// <param name="HeldOutErrorAfter">The same with the fine-tuned biases.</param>
-/// <param name="Accepted">False when the held-out error got worse: every bias was then restored.</param>
+/// <param name="HeldOutSqnrBefore">SQNR (dB) of the int8 runtime's first output against float on the held-out images
+/// with the starting biases; null when too few images were given to hold any out.</param>
+/// <param name="HeldOutSqnrAfter">The same with the fine-tuned biases.</param>
+/// <param name="Accepted">False when the held-out SQNR got worse: every bias was then restored.</param>
 /// <param name="ChangedLayers">Layers whose int32 bias fine-tuning changed (empty when rejected).</param>
 public sealed record FineTuningResult(int Steps, int TrainingImages, int HeldOutImages, double FirstLoss, double LastLoss,
-    double? HeldOutErrorBefore, double? HeldOutErrorAfter, bool Accepted, int ClampedChannels, IReadOnlyList<string> ChangedLayers);
+    double? HeldOutSqnrBefore, double? HeldOutSqnrAfter, bool Accepted, int ClampedChannels, IReadOnlyList<string> ChangedLayers);
 
 /// <summary>
 /// Bias fine-tuning (Finkelstein et al. 2019): a short training phase on unlabeled images that trains only the
@@ -46,7 +47,8 @@ public static class BiasFineTuning
         var heldOut = Enumerable.Range(0, images.Count).Where(i => holdOut && i % IterativeBiasCorrection.HoldOutEvery == IterativeBiasCorrection.HoldOutEvery - 1).ToList();
         var training = Enumerable.Range(0, images.Count).Except(heldOut).ToList();
         var startingBiases = network.Layers.Select(l => (int[])plan.Layers[l].Bias.Clone()).ToList();
-        double? before = heldOut.Count > 0 ? Int8OutputError(plan, preprocessing, heldOut.Select(i => inputs[i]), heldOut.Select(i => targets[i])) : null;
+        var heldOutImages = heldOut.Select(i => inputs[i]).ToList();
+        double? before = HeldOutSqnr(plan, preprocessing, heldOutImages);
 
         // Each layer's bias moves in units of its own output step (the pre-activation step where a lookup table follows).
         var units = network.Layers.Select(l => (double)(plan.PreActivations.TryGetValue(l, out var pre) ? pre : plan.Activations[l.Output]).Scale).ToList();
@@ -86,8 +88,8 @@ public static class BiasFineTuning
             }
             if (!layer.Bias.AsSpan().SequenceEqual(startingBiases[l])) changed.Add(network.Layers[l].Name);
         }
-        double? after = heldOut.Count > 0 ? Int8OutputError(plan, preprocessing, heldOut.Select(i => inputs[i]), heldOut.Select(i => targets[i])) : null;
-        bool accepted = !(after > before);
+        double? after = HeldOutSqnr(plan, preprocessing, heldOutImages);
+        bool accepted = !(after < before);
         if (!accepted)
             for (int l = 0; l < network.Layers.Count; l++) startingBiases[l].CopyTo(plan.Layers[network.Layers[l]].Bias, 0);
         int tail = Math.Max(1, settings.Steps / 10);
@@ -103,24 +105,13 @@ public static class BiasFineTuning
             .Select(r => r[graph.Outputs[0].Name].Floats).ToArray();
     }
 
-    /// <summary>Mean squared error of the int8 runtime's first output against the float outputs.</summary>
-    private static double Int8OutputError(QuantizationPlan plan, ImagePreprocessing preprocessing, IEnumerable<TensorData> inputs, IEnumerable<float[]> targets)
+    /// <summary>Output SQNR of the int8 runtime against float on the held-out images (null when none are held out).</summary>
+    private static double? HeldOutSqnr(QuantizationPlan plan, ImagePreprocessing preprocessing, IReadOnlyList<TensorData> heldOut)
     {
+        if (heldOut.Count == 0) return null;
         var metadata = new EqmMetadata("bias-fine-tuning", ModelPacker.Producer, "");
         using var model = InferenceModel.Load(EqmLowering.Lower(plan, metadata, preprocessing, []));
-        var inputQuantization = plan.Activations[plan.Graph.Inputs[0]];
-        var raw = new sbyte[model.OutputBytes];
-        var output = new float[model.Outputs[0].Tensor.Bytes];
-        double sum = 0;
-        long count = 0;
-        foreach (var (input, target) in inputs.Zip(targets))
-        {
-            model.Run(input.Floats.Select(x => (sbyte)inputQuantization.Quantize(x)).ToArray(), raw);
-            model.Outputs[0].ToFloat(raw, output);
-            for (int i = 0; i < target.Length; i++) sum += (output[i] - (double)target[i]) * (output[i] - target[i]);
-            count += target.Length;
-        }
-        return sum / count;
+        return AccuracyEvaluator.Evaluate(plan.Graph, model, new TensorCalibrationData(heldOut)).SqnrDb;
     }
 
     /// <summary>Batches drawn without replacement from a seeded shuffle of the training images, reshuffled each epoch.</summary>

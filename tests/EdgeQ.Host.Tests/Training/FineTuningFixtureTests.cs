@@ -30,7 +30,7 @@ public sealed class FineTuningFixtureTests(ITestOutputHelper output)
         var evaluation = ImageSource.Open(Images, FashionMnist, graph.Inputs[0].Shape, 500, 1000..).Data;
         var report = AccuracyEvaluator.Evaluate(GraphOptimizer.Load(Model), model, evaluation);
         output.WriteLine($"{label}: agreement {report.Top1Agreement:P1}, SQNR {report.SqnrDb:F1} dB" + (result.FineTuning is { } t
-            ? $"; fine-tuning loss {t.FirstLoss:G3} -> {t.LastLoss:G3}, held-out int8 error {t.HeldOutErrorBefore:G3} -> {t.HeldOutErrorAfter:G3}, accepted {t.Accepted}"
+            ? $"; fine-tuning loss {t.FirstLoss:G3} -> {t.LastLoss:G3}, held-out int8 SQNR {t.HeldOutSqnrBefore:F1} -> {t.HeldOutSqnrAfter:F1} dB, accepted {t.Accepted}"
             : ""));
         return report;
     }
