@@ -52,7 +52,7 @@ public static class PackCommand
         var calibration = new Option<string>("--calibration") { Description = "Activation ranges: minmax, percentile or mse", DefaultValueFactory = _ => "percentile" };
         calibration.AcceptOnlyFromAmong("minmax", "percentile", "mse");
         var calibCount = new Option<int>("--calib-count") { Description = "Calibration images to use, spread over IMAGES", DefaultValueFactory = _ => 256 };
-        var correctionCount = new Option<int>("--correction-count") { Description = "Of those, images iterative correction runs", DefaultValueFactory = _ => 128 };
+        var correctionCount = new Option<int>("--correction-count") { Description = "Of those, images bias correction (iterative, finetune) runs", DefaultValueFactory = _ => 128 };
         var biasCorrection = new Option<string>("--bias-correction") { Description = "none, iterative (int8 runtime), finetune (iterative, then biases trained to match the float output) or analytic (BatchNorm priors, no images)", DefaultValueFactory = _ => "iterative" };
         biasCorrection.AcceptOnlyFromAmong("none", "iterative", "finetune", "analytic");
         var fineTuneSteps = new Option<int>("--finetune-steps") { Description = $"Bias fine-tuning: Adam steps (batches of {FineTuningSettings.DefaultBatchSize} correction images)", DefaultValueFactory = _ => Defaults.FineTuneSteps };

@@ -27,6 +27,7 @@ internal abstract class TrainableOp
         PadNode { Mode: PadMode.Constant } pad => new PadOp(pad),
         TransposeNode transpose => new TransposeOp(transpose),
         ActivationNode => new CopyOp(),
+        SoftmaxNode { Log: false } softmax when softmax.Axis == softmax.Input.Rank - 1 => new SoftmaxOp(),
         _ => throw new NotSupportedException($"{node}: bias fine-tuning has no gradient for {node.OpType}"),
     };
 }
@@ -224,6 +225,25 @@ internal sealed class TransposeOp(TransposeNode node) : TrainableOp
 
     public override TensorData?[] Backward(TensorData[] inputs, TensorData output, TensorData gradient, bool[] needed) =>
         [gradient.Transpose(inverse)];
+}
+
+/// <summary>Softmax over the last axis (a classifier's output; the runtime computes it in float): dL/dx = y (g - sum(g y)) per row.</summary>
+internal sealed class SoftmaxOp : TrainableOp
+{
+    public override TensorData Forward(TensorData[] inputs) => Dense.Softmax(inputs[0], inputs[0].Rank - 1, coerced2D: false, log: false);
+
+    public override TensorData?[] Backward(TensorData[] inputs, TensorData output, TensorData gradient, bool[] needed)
+    {
+        int size = output.Shape[^1];
+        float[] y = output.Floats, g = gradient.Floats;
+        var result = new float[y.Length];
+        for (int row = 0; row < y.Length; row += size)
+        {
+            float dot = System.Numerics.Tensors.TensorPrimitives.Dot(g.AsSpan(row, size), y.AsSpan(row, size));
+            for (int k = row; k < row + size; k++) result[k] = y[k] * (g[k] - dot);
+        }
+        return [TensorData.FromFloats(output.Shape, result)];
+    }
 }
 
 /// <summary>A standalone activation: the copy its output stage then applies the activation to, in place.</summary>

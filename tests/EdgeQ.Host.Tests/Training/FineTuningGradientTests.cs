@@ -10,7 +10,7 @@ public sealed class FineTuningGradientTests(ITestOutputHelper output)
     /// <summary>
     /// Every op the backward pass supports, on 12x12 images: conv (stride 2) + ReLU, constant Pad + MaxPool, depthwise
     /// + ReLU6, Concat, a standalone LeakyRelu, 1x1 conv, Add with fused hard-swish, an SE block (global average pool,
-    /// conv + ReLU, conv + hard-sigmoid, Mul), AveragePool, Flatten and Gemm.
+    /// conv + ReLU, conv + hard-sigmoid, Mul), AveragePool, Flatten, Gemm and Softmax.
     /// </summary>
     private static Graph EveryOp()
     {
@@ -28,7 +28,7 @@ public sealed class FineTuningGradientTests(ITestOutputHelper output)
         string gate = b.Node("HardSigmoid", [b.Node("Conv", [squeezed, Weights("w5", 8, 4, 1, 1), Weights("b5", 8)])]);
         string excited = b.Node("Mul", [h, gate]);
         string averaged = b.Node("AveragePool", [excited], ("kernel_shape", new[] { 2, 2 }), ("strides", new[] { 2, 2 }));
-        b.Output(b.Node("Gemm", [b.Node("Flatten", [averaged]), Weights("w6", 5, 72), Weights("b6", 5)], ("transB", 1)));
+        b.Output(b.Node("Softmax", [b.Node("Gemm", [b.Node("Flatten", [averaged]), Weights("w6", 5, 72), Weights("b6", 5)], ("transB", 1))], ("axis", -1)));
         return SmallModels.Load(b);
     }
 
@@ -38,13 +38,14 @@ public sealed class FineTuningGradientTests(ITestOutputHelper output)
         var graph = EveryOp();
         output.WriteLine(string.Join(", ", graph.Nodes.Select(n => $"{n.OpType}{(NodeActivation(n) is { } a ? "+" + a : "")}")));
         // The optimizer must not have folded any op away, or the check would not cover it.
-        string[] ops = ["Conv", "Pad", "MaxPool", "DepthwiseConv", "Concat", "LeakyRelu", "Add", "ReduceMean", "Mul", "AveragePool", "Reshape", "Gemm"];
+        string[] ops = ["Conv", "Pad", "MaxPool", "DepthwiseConv", "Concat", "LeakyRelu", "Add", "ReduceMean", "Mul", "AveragePool", "Transpose", "Reshape", "Gemm", "Softmax"];
         Assert.Empty(ops.Except(graph.Nodes.Select(n => n.OpType)));
         ActivationKind[] activations = [ActivationKind.Relu, ActivationKind.Clip, ActivationKind.HardSwish, ActivationKind.HardSigmoid];
         Assert.Empty(activations.Except(graph.Nodes.OfType<IFusedActivation>().Select(n => n.Activation.Kind)));
         var network = TrainableGraph.Float(graph);
         var inputs = Enumerable.Range(0, 2).Select(i => TestData.RandomTensor([1, 12, 12, 3], 40 + i)).ToArray();
-        var targets = Enumerable.Range(0, 2).Select(i => TestData.RandomTensor([1, 5], 50 + i).Floats).ToArray();
+        // Probabilities to match: the softmax output is in (0, 1).
+        var targets = Enumerable.Range(0, 2).Select(i => TestData.RandomTensor([1, 5], 50 + i).Floats.Select(v => (v + 1) / 5).ToArray()).ToArray();
         double Loss() => inputs.Select((x, i) => network.SquaredError(x, targets[i], Gradients(network))).Sum();
         var analytic = Gradients(network);
         for (int i = 0; i < inputs.Length; i++) network.SquaredError(inputs[i], targets[i], analytic);
