@@ -73,6 +73,22 @@ public static class BiasFineTuning
             reportStep?.Invoke(step + 1, losses[step]);
         }
 
+        var (clamped, changed) = WriteBiases(plan, network, startingBiases);
+        double? after = HeldOutSqnr(plan, preprocessing, heldOutImages);
+        bool accepted = !(after < before);
+        if (!accepted)
+            for (int l = 0; l < network.Layers.Count; l++) startingBiases[l].CopyTo(plan.Layers[network.Layers[l]].Bias, 0);
+        int tail = Math.Max(1, settings.Steps / 10);
+        return new FineTuningResult(settings.Steps, training.Count, heldOut.Count, losses.FirstOrDefault(), losses.TakeLast(tail).DefaultIfEmpty().Average(),
+            before, after, accepted, clamped, accepted ? changed : []);
+    }
+
+    /// <summary>
+    /// The trained biases into the plan's int32 bias domain, within the accumulator's int32 range. Returns the channels
+    /// that had to be clamped and the layers whose bias changed.
+    /// </summary>
+    private static (int Clamped, List<string> Changed) WriteBiases(QuantizationPlan plan, TrainableGraph network, List<int[]> startingBiases)
+    {
         int clamped = 0;
         var changed = new List<string>();
         for (int l = 0; l < network.Layers.Count; l++)
@@ -88,13 +104,7 @@ public static class BiasFineTuning
             }
             if (!layer.Bias.AsSpan().SequenceEqual(startingBiases[l])) changed.Add(network.Layers[l].Name);
         }
-        double? after = HeldOutSqnr(plan, preprocessing, heldOutImages);
-        bool accepted = !(after < before);
-        if (!accepted)
-            for (int l = 0; l < network.Layers.Count; l++) startingBiases[l].CopyTo(plan.Layers[network.Layers[l]].Bias, 0);
-        int tail = Math.Max(1, settings.Steps / 10);
-        return new FineTuningResult(settings.Steps, training.Count, heldOut.Count, losses.FirstOrDefault(), losses.TakeLast(tail).DefaultIfEmpty().Average(),
-            before, after, accepted, clamped, accepted ? changed : []);
+        return (clamped, changed);
     }
 
     /// <summary>The float model's first output for every image (the training targets).</summary>
