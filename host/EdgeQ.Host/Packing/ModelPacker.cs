@@ -3,6 +3,7 @@ using EdgeQ.Host.Calibration;
 using EdgeQ.Host.Correction;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Quantization;
+using EdgeQ.Host.Training;
 
 namespace EdgeQ.Host.Packing;
 
@@ -40,6 +41,8 @@ public static class ModelPacker
         var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
         // Lowered once before correcting so that an op without an int8 form fails before the slow part.
         var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
+        // Likewise, an op fine-tuning has no gradient for fails before the iterative pass it starts from.
+        if (options.BiasCorrection == BiasCorrectionMethod.FineTune) TrainableGraph.FakeQuantized(plan);
         var correctionImages = CorrectionImages(calibration, options.CorrectionImages);
         // Fine-tuning starts from the iteratively corrected biases (docs/bias-correction.md: it ends better than from naive ones).
         IReadOnlyList<LayerCorrection> corrections = options.BiasCorrection is BiasCorrectionMethod.Iterative or BiasCorrectionMethod.FineTune

@@ -81,6 +81,26 @@ public sealed class FineTuningFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnOpWithoutAGradientFailsNamingItBeforeAnyCorrection()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 3, 4, 4);
+        b.Output(b.Node("ConvTranspose", ["x", b.Random("w", [3, 5, 2, 2]), b.Random("bias", [5])], ("strides", new[] { 2, 2 })));
+        var samples = Enumerable.Range(0, 2).Select(i => TestData.RandomTensor([1, 4, 4, 3], 80 + i)).ToList();
+        var progress = new List<string>();
+        var error = Assert.Throws<NotSupportedException>(() => ModelPacker.Pack(SmallModels.Load(b), new TensorCalibrationData(samples),
+            new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch, BiasCorrection = BiasCorrectionMethod.FineTune },
+            new Progress(p => progress.Add(p.Stage))));
+        Assert.Contains("ConvTranspose", error.Message);
+        Assert.DoesNotContain("correct", progress);
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class Progress(Action<PackProgress> report) : IProgress<PackProgress>
+    {
+        public void Report(PackProgress value) => report(value);
+    }
+
+    [Fact]
     public void FineTuningIsAtLeastAsGoodAsNaiveAtEightBits()
     {
         var naive = PackAndEvaluate("W8 naive", Options(8) with { BiasCorrection = BiasCorrectionMethod.None });
