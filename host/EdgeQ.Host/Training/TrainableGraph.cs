@@ -100,9 +100,6 @@ public sealed class TrainableGraph
         return TensorData.FromFloats(value.Shape, values.Select(x => q.Dequantize(q.Quantize(x))).ToArray());
     }
 
-    /// <summary>The first output for one sample (no gradient).</summary>
-    public float[] Output(TensorData input) => Forward(input).Values[graph.Outputs[0]].Floats;
-
     /// <summary>
     /// Mean squared error of the first output against <paramref name="target"/> for one sample; adds its gradient
     /// with respect to every bias into <paramref name="biasGradients"/> (one array per layer, as <see cref="Biases"/>).
