@@ -74,7 +74,7 @@ public sealed class PackCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--bias-correction finetune", "finetune")]
+    [InlineData("--bias-correction finetune --finetune-steps 0", "fine-tuning steps")]
     [InlineData("--mean 1,2", "--mean")]
     [InlineData("--wbits 5", "'5'")]
     [InlineData("--calib /nonexistent/images", "/nonexistent/images")]

@@ -6,6 +6,7 @@ using EdgeQ.Cli.Reporting;
 using EdgeQ.CommandLine;
 using EdgeQ.Format;
 using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Correction;
 using EdgeQ.Host.Evaluation;
 using EdgeQ.Host.Packing;
 using EdgeQ.Host.Quantization;
@@ -35,6 +36,8 @@ public static class PackCommand
         ["fmnist"] = new(ColorOrder.Rgb, ResizeMode.Stretch, 1f, [72.94f, 72.94f, 72.94f], [90.02f, 90.02f, 90.02f]),
     };
 
+    private static readonly PackOptions Defaults = new() { Preprocessing = PreprocessingPresets.ImageNetTorch };
+
     public static Command Create()
     {
         var model = new Argument<FileInfo?>("model") { Description = "The float ONNX model (none: the bundled Fashion-MNIST fixture)", Arity = ArgumentArity.ZeroOrOne };
@@ -49,9 +52,11 @@ public static class PackCommand
         var calibration = new Option<string>("--calibration") { Description = "Activation ranges: minmax, percentile or mse", DefaultValueFactory = _ => "percentile" };
         calibration.AcceptOnlyFromAmong("minmax", "percentile", "mse");
         var calibCount = new Option<int>("--calib-count") { Description = "Calibration images to use, spread over IMAGES", DefaultValueFactory = _ => 256 };
-        var correctionCount = new Option<int>("--correction-count") { Description = "Of those, images iterative correction runs", DefaultValueFactory = _ => 128 };
-        var biasCorrection = new Option<string>("--bias-correction") { Description = "none, iterative (int8 runtime), finetune or analytic (BatchNorm priors, no images)", DefaultValueFactory = _ => "iterative" };
+        var correctionCount = new Option<int>("--correction-count") { Description = "Of those, images bias correction (iterative, finetune) runs", DefaultValueFactory = _ => 128 };
+        var biasCorrection = new Option<string>("--bias-correction") { Description = "none, iterative (int8 runtime), finetune (iterative, then biases trained to match the float output) or analytic (BatchNorm priors, no images)", DefaultValueFactory = _ => "iterative" };
         biasCorrection.AcceptOnlyFromAmong("none", "iterative", "finetune", "analytic");
+        var fineTuneSteps = new Option<int>("--finetune-steps") { Description = $"Bias fine-tuning: Adam steps (batches of {FineTuningSettings.DefaultBatchSize} correction images)", DefaultValueFactory = _ => Defaults.FineTuneSteps };
+        var fineTuneRate = new Option<double>("--finetune-lr") { Description = "Bias fine-tuning: learning rate, in output quantization steps of each layer", DefaultValueFactory = _ => Defaults.FineTuneLearningRate };
         var mean = new Option<string?>("--mean") { Description = "Per-channel mean R,G,B in pixel units 0..255 (x = (pixel - mean) / std)" };
         var std = new Option<string?>("--std") { Description = "Per-channel std R,G,B in pixel units 0..255" };
         var bgr = new Option<bool>("--bgr") { Description = "The model takes blue-first channels" };
@@ -63,7 +68,7 @@ public static class PackCommand
         var command = new Command("pack", "Calibrate, quantize to int8, correct quantization bias and write an .eqm model")
         {
             model, calib, output, board, weights, wbits, equalize, calibration, calibCount, correctionCount, biasCorrection,
-            mean, std, bgr, cropFraction, preset, labels, report,
+            fineTuneSteps, fineTuneRate, mean, std, bgr, cropFraction, preset, labels, report,
         };
         command.SetAction(parse =>
         {
@@ -87,6 +92,8 @@ public static class PackCommand
                 CalibrationImages = parse.GetValue(calibCount),
                 CorrectionImages = parse.GetValue(correctionCount),
                 BiasCorrection = Enum.Parse<BiasCorrectionMethod>(parse.GetValue(biasCorrection)!, ignoreCase: true),
+                FineTuneSteps = parse.GetValue(fineTuneSteps),
+                FineTuneLearningRate = parse.GetValue(fineTuneRate),
                 Labels = fixture ? FixtureClasses : ReadLines(parse.GetValue(labels)),
                 Name = Path.GetFileNameWithoutExtension(modelPath),
             };
@@ -111,6 +118,10 @@ public static class PackCommand
             stdout.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length / 1024.0:F0} KiB) in {packTime.TotalSeconds:F1} s; " +
                 $"bias correction {parse.GetValue(biasCorrection)}: {result.CorrectedLayers.Count} layers corrected" +
                 (result.Corrections.Any(c => !c.Accepted) ? $", {result.Corrections.Count(c => !c.Accepted)} rejected on held-out images (names in --report)" : ""));
+            if (result.FineTuning is { } tuning)
+                stdout.WriteLine($"fine-tuning: {tuning.Steps} steps on {tuning.TrainingImages} images, loss {tuning.FirstLoss:G3} -> {tuning.LastLoss:G3}" +
+                    (tuning.HeldOutSqnrBefore is { } heldBefore ? $"; int8 output SQNR on {tuning.HeldOutImages} held-out images {heldBefore:F1} -> {tuning.HeldOutSqnrAfter:F1} dB" : "") +
+                    (tuning.Accepted ? "" : ", worse: rejected, the iteratively corrected biases are kept"));
 
             AccuracyReport? accuracy = null;
             if (fixture)
@@ -208,6 +219,19 @@ public static class PackCommand
                 accepted = c.Accepted,
                 clamped_channels = c.ClampedChannels,
             }),
+            fine_tuning = result.FineTuning is not { } tuning ? null : new
+            {
+                steps = tuning.Steps,
+                training_images = tuning.TrainingImages,
+                held_out_images = tuning.HeldOutImages,
+                first_loss = tuning.FirstLoss,
+                last_loss = tuning.LastLoss,
+                held_out_sqnr_before = tuning.HeldOutSqnrBefore,
+                held_out_sqnr_after = tuning.HeldOutSqnrAfter,
+                accepted = tuning.Accepted,
+                clamped_channels = tuning.ClampedChannels,
+                changed_layers = tuning.ChangedLayers,
+            },
             accuracy = accuracy is null ? null : EvalCommand.Json(accuracy),
         };
         File.WriteAllText(Path.Combine(folder.FullName, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
@@ -229,7 +253,7 @@ internal sealed class ProgressBar(TextWriter error) : IProgress<PackProgress>
         if (percent == shown) return;
         shown = percent;
         int filled = percent * Width / 100;
-        error.Write($"\r{stage,-10} [{new string('#', filled)}{new string('.', Width - filled)}] {percent,3}%");
+        error.Write($"\r{stage,-10} [{new string('#', filled)}{new string('.', Width - filled)}] {percent,3}%{(value.Detail is null ? "" : " " + value.Detail.PadRight(32))}");
     }
 
     /// <summary>Ends the current line.</summary>

@@ -39,8 +39,6 @@ public static class IterativeBiasCorrection
     /// <summary>Below this many images nothing is held out and corrections are not checked.</summary>
     public const int MinimumForHoldOut = 10;
 
-    private const long Int32Limit = int.MaxValue;
-
     public static IReadOnlyList<LayerCorrection> Apply(QuantizationPlan plan, ICalibrationData images, ImagePreprocessing preprocessing,
         Action<double>? reportFraction = null)
     {
@@ -88,10 +86,7 @@ public static class IterativeBiasCorrection
             double scale = quantized.BiasScale(c);
             double fitMean = oldBias[c] + sums.WeightedMean(weights, c, heldOut: false);
             long corrected = oldBias[c] + (long)Math.Round(floatMeans.Fit[c] / scale - fitMean, MidpointRounding.ToEven);
-            // The accumulator bound of quantization.md: |bias - x_zp * sum w| + 128 * sum|w| < 2^31.
-            long folded = (long)sums.ZeroPoint * channelSums[c].Sum;
-            long room = Int32Limit - 128 * channelSums[c].AbsSum;
-            long limited = Math.Clamp(corrected, folded - room, folded + room);
+            long limited = AccumulatorGuard.Limit(corrected, sums.ZeroPoint, channelSums[c]);
             if (limited != corrected) clamped++;
             quantized.Bias[c] = (int)limited;
             double delta = (limited - oldBias[c]) * scale;

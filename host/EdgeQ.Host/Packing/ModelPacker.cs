@@ -3,17 +3,21 @@ using EdgeQ.Host.Calibration;
 using EdgeQ.Host.Correction;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Quantization;
+using EdgeQ.Host.Training;
 
 namespace EdgeQ.Host.Packing;
 
-/// <summary>Progress of a pack: the stage running and how far it is (0..1).</summary>
-public readonly record struct PackProgress(string Stage, double Fraction);
+/// <summary>Progress of a pack: the stage running, how far it is (0..1) and, where there is one, a figure to show
+/// beside it (fine-tuning: step and loss).</summary>
+public readonly record struct PackProgress(string Stage, double Fraction, string? Detail = null);
 
 /// <summary>What a pack produced: the model, and the intermediate results reports and bias correction read.</summary>
 /// <param name="CorrectedLayers">Names of the layers whose bias the correction changed.</param>
-/// <param name="Corrections">Per layer, what iterative correction measured and did (empty for other methods).</param>
+/// <param name="Corrections">Per layer, what iterative correction measured and did (empty for other methods;
+/// fine-tuning starts from it).</param>
+/// <param name="FineTuning">What bias fine-tuning did (null for other methods).</param>
 public sealed record PackResult(EqmModel Model, QuantizationPlan Plan, CalibrationStatistics Statistics, EqualizationResult? Equalization,
-    IReadOnlyList<string> CorrectedLayers, IReadOnlyList<LayerCorrection> Corrections);
+    IReadOnlyList<string> CorrectedLayers, IReadOnlyList<LayerCorrection> Corrections, FineTuningResult? FineTuning = null);
 
 /// <summary>
 /// The host pipeline after import: (equalize) -> calibrate -> quantize -> lower to .eqm. The graph is the optimized
@@ -28,8 +32,6 @@ public static class ModelPacker
         IReadOnlyDictionary<string, ChannelPrior>? batchNormPriors = null)
     {
         options.Validate();
-        if (options.BiasCorrection is BiasCorrectionMethod.FineTune)
-            throw new NotSupportedException("bias correction 'finetune' is not implemented yet; use 'iterative', 'analytic' or 'none'");
         if (options.BiasCorrection == BiasCorrectionMethod.Analytic && batchNormPriors is null)
             throw new ArgumentException("analytic bias correction needs the BatchNorm priors of the ONNX file (AnalyticBiasCorrection.ReadPriors)");
         var equalization = options.Equalize ? Equalize(graph, calibration, progress) : null;
@@ -39,19 +41,27 @@ public static class ModelPacker
         var metadata = new EqmMetadata(options.Name ?? graph.Name, Producer, options.Board, [.. options.MetadataOptions(calibration.Count)]);
         // Lowered once before correcting so that an op without an int8 form fails before the slow part.
         var model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
-        IReadOnlyList<LayerCorrection> corrections = options.BiasCorrection == BiasCorrectionMethod.Iterative
-            ? IterativeBiasCorrection.Apply(plan, CorrectionImages(calibration, options.CorrectionImages), options.Preprocessing,
-                f => progress?.Report(new PackProgress("correct", f)))
+        // Likewise, an op fine-tuning has no gradient for fails before the iterative pass it starts from.
+        if (options.BiasCorrection == BiasCorrectionMethod.FineTune) TrainableGraph.FakeQuantized(plan);
+        var correctionImages = CorrectionImages(calibration, options.CorrectionImages);
+        // Fine-tuning starts from the iteratively corrected biases (docs/bias-correction.md: it ends better than from naive ones).
+        IReadOnlyList<LayerCorrection> corrections = options.BiasCorrection is BiasCorrectionMethod.Iterative or BiasCorrectionMethod.FineTune
+            ? IterativeBiasCorrection.Apply(plan, correctionImages, options.Preprocessing, f => progress?.Report(new PackProgress("correct", f)))
             : [];
+        var fineTuning = options.BiasCorrection == BiasCorrectionMethod.FineTune
+            ? BiasFineTuning.Apply(plan, correctionImages, options.Preprocessing, new FineTuningSettings(options.FineTuneSteps, options.FineTuneLearningRate),
+                (step, loss) => progress?.Report(new PackProgress("finetune", step / (double)options.FineTuneSteps, $"step {step}/{options.FineTuneSteps} loss {loss:G3}")))
+            : null;
         var corrected = options.BiasCorrection switch
         {
             BiasCorrectionMethod.Analytic => AnalyticBiasCorrection.Apply(plan,
                 equalization is null ? batchNormPriors! : AnalyticBiasCorrection.Rescale(batchNormPriors!, equalization)).Select(n => n.Name).ToList(),
             BiasCorrectionMethod.Iterative => corrections.Where(c => c.Accepted).Select(c => c.Layer).ToList(),
+            BiasCorrectionMethod.FineTune => corrections.Where(c => c.Accepted).Select(c => c.Layer).Union(fineTuning!.ChangedLayers).ToList(),
             _ => [],
         };
         if (corrected.Count > 0) model = EqmLowering.Lower(plan, metadata, options.Preprocessing, options.Labels);
-        return new PackResult(model, plan, statistics, equalization, corrected, corrections);
+        return new PackResult(model, plan, statistics, equalization, corrected, corrections, fineTuning);
     }
 
     /// <summary><paramref name="count"/> of the calibration images, spread evenly over them.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeQ.Format;
 using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Correction;
 using EdgeQ.Host.Quantization;
 
 namespace EdgeQ.Host.Packing;
@@ -23,13 +24,17 @@ public sealed record PackOptions
     /// <summary>--equalize: cross-layer equalization before quantization.</summary>
     public bool Equalize { get; init; }
     /// <summary>
-    /// --bias-correction: iterative (measured on the int8 runtime), analytic (data-free, from the ONNX file's BatchNorm
-    /// priors) or none; fine-tuning is not implemented yet (docs/bias-correction.md).
+    /// --bias-correction: iterative (measured on the int8 runtime), finetune (iterative, then biases trained against the
+    /// float output), analytic (data-free, from the ONNX file's BatchNorm priors) or none (docs/bias-correction.md).
     /// </summary>
     public BiasCorrectionMethod BiasCorrection { get; init; } = BiasCorrectionMethod.Iterative;
     /// <summary>How many of the calibration images iterative correction runs (spread evenly over them); each layer
     /// costs one int8 pass over them.</summary>
     public int CorrectionImages { get; init; } = 128;
+    /// <summary>--finetune-steps: Adam steps of bias fine-tuning (batches of <see cref="FineTuningSettings.DefaultBatchSize"/> images).</summary>
+    public int FineTuneSteps { get; init; } = 200;
+    /// <summary>--finetune-lr: Adam's learning rate, in output quantization steps of each layer.</summary>
+    public double FineTuneLearningRate { get; init; } = 0.05;
     /// <summary>--mean/--std/--bgr/--crop-fraction, stored in the .eqm so the device needs no flags.</summary>
     public required ImagePreprocessing Preprocessing { get; init; }
     /// <summary>Class names along the last axis of the first output (empty: none).</summary>
@@ -47,6 +52,9 @@ public sealed record PackOptions
         WeightQuantizer.GridMax(WeightBits);
         if (!(Percentile > 50 && Percentile <= 100)) throw new ArgumentException($"percentile must be in (50, 100], not {Percentile}");
         if (CorrectionImages < 1) throw new ArgumentException($"the number of correction images must be positive, not {CorrectionImages}");
+        if (FineTuneSteps < 1) throw new ArgumentException($"the number of fine-tuning steps must be positive, not {FineTuneSteps}");
+        if (!(FineTuneLearningRate > 0 && double.IsFinite(FineTuneLearningRate)))
+            throw new ArgumentException($"the fine-tuning learning rate must be positive, not {FineTuneLearningRate}");
         if (CalibrationImages < 1) throw new ArgumentException($"the number of calibration images must be positive, not {CalibrationImages}");
         if (Preprocessing.Mean.Count != Preprocessing.Std.Count)
             throw new ArgumentException($"--mean has {Preprocessing.Mean.Count} values but --std has {Preprocessing.Std.Count}");
@@ -66,8 +74,13 @@ public sealed record PackOptions
         yield return new("calibration-images", calibrationSamples.ToString(CultureInfo.InvariantCulture));
         yield return new("equalize", Equalize ? "true" : "false");
         yield return new("bias-correction", BiasCorrection.ToString().ToLowerInvariant());
-        if (BiasCorrection == BiasCorrectionMethod.Iterative)
+        if (BiasCorrection is BiasCorrectionMethod.Iterative or BiasCorrectionMethod.FineTune)
             yield return new("correction-images", Math.Min(CorrectionImages, calibrationSamples).ToString(CultureInfo.InvariantCulture));
+        if (BiasCorrection == BiasCorrectionMethod.FineTune)
+        {
+            yield return new("finetune-steps", FineTuneSteps.ToString(CultureInfo.InvariantCulture));
+            yield return new("finetune-lr", F(FineTuneLearningRate));
+        }
     }
 }
 

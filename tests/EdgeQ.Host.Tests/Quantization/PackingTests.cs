@@ -207,7 +207,7 @@ public sealed class PackingTests(MobileNetFixture mobileNet, ITestOutputHelper o
     }
 
     [Fact]
-    public void OptionsRejectBadValuesAndUnimplementedCorrections()
+    public void OptionsRejectBadValues()
     {
         var graph = SmallModels.ConvChain("Relu");
         var data = new TensorCalibrationData(SmallModels.RandomInputs(2, 50));
@@ -216,8 +216,8 @@ public sealed class PackingTests(MobileNetFixture mobileNet, ITestOutputHelper o
         Assert.Throws<ArgumentException>(() => ModelPacker.Pack(graph, data, Options() with { Percentile = 40 }));
         Assert.Contains("--std", Assert.Throws<ArgumentException>(() => ModelPacker.Pack(graph, data,
             Options() with { Preprocessing = PreprocessingPresets.ImageNetTorch with { Std = [1f, 0f, 1f] } })).Message);
-        Assert.Contains("finetune", Assert.Throws<NotSupportedException>(() => ModelPacker.Pack(graph, data,
-            Options() with { BiasCorrection = BiasCorrectionMethod.FineTune })).Message);
+        Assert.Contains("fine-tuning steps", Assert.Throws<ArgumentException>(() => ModelPacker.Pack(graph, data,
+            Options() with { BiasCorrection = BiasCorrectionMethod.FineTune, FineTuneSteps = 0 })).Message);
         Assert.Contains("labels", Assert.Throws<ArgumentException>(() => ModelPacker.Pack(graph, data,
             Options() with { Labels = ["a", "b"] })).Message);
     }
