@@ -113,9 +113,10 @@ public static class PackCommand
                 (result.Corrections.Any(c => !c.Accepted) ? $", {result.Corrections.Count(c => !c.Accepted)} rejected on held-out images (names in --report)" : ""));
 
             AccuracyReport? accuracy = null;
+            ImageSource? evaluation = null;
             if (fixture)
             {
-                var evaluation = ImageSource.Open(images, preprocessing, graph.Inputs[0].Shape, idxRange: FixtureHeldOutFrom..);
+                evaluation = ImageSource.Open(images, preprocessing, graph.Inputs[0].Shape, idxRange: FixtureHeldOutFrom..);
                 var classes = IdxCalibrationData.ReadIdx(RepositoryFile(FixtureLabels), 0x801).Data;
                 using var int8 = InferenceModel.Load(result.Model);
                 // A fresh float graph: --equalize rewrote the packed one's weights.
@@ -127,7 +128,12 @@ public static class PackCommand
                 EvalCommand.WriteTable(stdout, accuracy);
             }
             if (parse.GetValue(report) is { } reportDir)
-                WriteReport(reportDir, modelPath, outPath, options, result, packTime, accuracy);
+            {
+                var sqnrImages = evaluation ?? HeldOutImages(images, preprocessing, graph.Inputs[0].Shape, options.CalibrationImages);
+                var layerSqnr = Guarded(() => LayerSqnrMeasurement.BeforeAndAfter(result, options, sqnrImages.Data, progress));
+                progress.Done();
+                WriteReport(reportDir, modelPath, outPath, options, result, packTime, accuracy, layerSqnr);
+            }
             return CommandErrors.Success;
         });
         return command;
@@ -185,8 +191,23 @@ public static class PackCommand
         throw new UsageException($"the bundled fixture ({relativePath}) is not found above {Environment.CurrentDirectory}; run from the EdgeQ repository or give MODEL.onnx --calib IMAGES");
     }
 
+    /// <summary>Images the per-layer SQNR runs on when the pack evaluates none: up to this many of IMAGES that did not
+    /// calibrate (the calibration images themselves when all did).</summary>
+    private const int LayerSqnrImages = 64;
+
+    private static ImageSource HeldOutImages(string images, ImagePreprocessing preprocessing, int[] inputShape, int calibrationCount)
+    {
+        var all = ImageSource.Open(images, preprocessing, inputShape);
+        var calibration = ImageSource.Open(images, preprocessing, inputShape, calibrationCount).Names.ToHashSet();
+        var heldOut = Enumerable.Range(0, all.Names.Count).Where(i => !calibration.Contains(all.Names[i])).ToList();
+        if (heldOut.Count == 0) return ImageSource.Open(images, preprocessing, inputShape, Math.Min(calibrationCount, LayerSqnrImages));
+        int count = Math.Min(heldOut.Count, LayerSqnrImages);
+        var chosen = Enumerable.Range(0, count).Select(i => heldOut[(int)((long)i * heldOut.Count / count)]).ToList();
+        return new ImageSource(new SubsetCalibrationData(all.Data, chosen), [.. chosen.Select(i => all.Names[i])]);
+    }
+
     private static void WriteReport(DirectoryInfo folder, string modelPath, string outPath, PackOptions options, PackResult result,
-        TimeSpan packTime, AccuracyReport? accuracy)
+        TimeSpan packTime, AccuracyReport? accuracy, LayerSqnrComparison layerSqnr)
     {
         folder.Create();
         var report = new
@@ -208,10 +229,17 @@ public static class PackCommand
                 accepted = c.Accepted,
                 clamped_channels = c.ClampedChannels,
             }),
+            layer_sqnr_images = layerSqnr.Images,
+            layer_sqnr = layerSqnr.After.Select((a, i) => new
+            {
+                name = a.Layer,
+                sqnr_before_db = layerSqnr.Before is { } before ? Math.Round(before[i].SqnrDb, 3) : (double?)null,
+                sqnr_after_db = Math.Round(a.SqnrDb, 3),
+            }),
             accuracy = accuracy is null ? null : EvalCommand.Json(accuracy),
         };
         File.WriteAllText(Path.Combine(folder.FullName, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        File.WriteAllText(Path.Combine(folder.FullName, "report.html"), PackReportHtml.Render(modelPath, result.Corrections, accuracy));
+        File.WriteAllText(Path.Combine(folder.FullName, "report.html"), PackReportHtml.Render(modelPath, result.Corrections, layerSqnr, accuracy));
     }
 }
 

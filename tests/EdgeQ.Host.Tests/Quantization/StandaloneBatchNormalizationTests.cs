@@ -1,0 +1,74 @@
+using EdgeQ.Format;
+using EdgeQ.Host.Calibration;
+using EdgeQ.Host.Evaluation;
+using EdgeQ.Host.Ir;
+using EdgeQ.Host.Onnx;
+using EdgeQ.Host.Packing;
+using EdgeQ.Host.Transforms;
+using EdgeQ.Runtime;
+using Xunit.Abstractions;
+
+namespace EdgeQ.Host.Tests.Quantization;
+
+/// <summary>
+/// A BatchNormalization with no conv to fold into becomes a 1x1 depthwise conv (FoldBatchNormalization), so models
+/// like PaddleOCR det (BN after a Concat of upsampled features) pack and run on the int8 runtime.
+/// </summary>
+public sealed class StandaloneBatchNormalizationTests(ITestOutputHelper output)
+{
+    private static readonly string DetModel = Path.Combine("ocr-models", "assets", "ch_PP-OCRv4_det_infer.onnx");
+
+    private static PackOptions Options(ImagePreprocessing preprocessing) => new() { Preprocessing = preprocessing };
+
+    /// <summary>Conv -> Relu -> Concat -> BN -> Relu: the BN reads a Concat, as in the PaddleOCR det head.</summary>
+    private static Graph BatchNormAfterConcat()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 3, 12, 12);
+        string left = b.Node("Relu", [b.Node("Conv", ["x", b.Random("w1", [4, 3, 3, 3]), b.Random("b1", [4])], ("pads", new[] { 1, 1, 1, 1 }))]);
+        string right = b.Node("Relu", [b.Node("Conv", ["x", b.Random("w2", [4, 3, 1, 1]), b.Random("b2", [4])])]);
+        string concat = b.Node("Concat", [left, right], ("axis", 1));
+        string bn = b.Node("BatchNormalization", [concat, b.Random("scale", [8], 0.5f, 1f), b.Random("shift", [8]),
+            b.Random("mean", [8], 0.2f, 0.3f), b.Random("var", [8], 0.2f, 0.5f)], ("epsilon", 1e-5f));
+        b.Output(b.Node("Relu", [bn]));
+        return GraphOptimizer.Run(OnnxImporter.Load(new MemoryStream(b.Build())));
+    }
+
+    [Fact]
+    public void A_batch_normalization_after_a_concat_becomes_a_depthwise_conv_whose_int8_output_matches_float()
+    {
+        var graph = BatchNormAfterConcat();
+        Assert.DoesNotContain(graph.Nodes, n => n is BatchNormalizationNode);
+        var affine = Assert.Single(graph.Nodes.OfType<ConvNode>(), c => c.Name.StartsWith("batchnormalization", StringComparison.Ordinal));
+        Assert.True(affine.IsDepthwise);
+        Assert.Equal(ActivationKind.Relu, affine.Activation.Kind);   // the Relu after the BN fused into it
+
+        var images = new TensorCalibrationData(Enumerable.Range(0, 32).Select(seed => TestData.RandomTensor(graph.Inputs[0].Shape, seed)).ToList());
+        var preprocessing = PreprocessingPresets.ImageNetTorch;
+        var model = ModelPacker.Pack(graph, images, Options(preprocessing)).Model;
+        Assert.Contains(model.Operators, o => o.Kind == OpKind.DepthwiseConv2D);
+        using var int8 = InferenceModel.Load(model);
+        var held = new TensorCalibrationData(Enumerable.Range(100, 16).Select(seed => TestData.RandomTensor(graph.Inputs[0].Shape, seed)).ToList());
+        var accuracy = AccuracyEvaluator.Evaluate(BatchNormAfterConcat(), int8, held);
+        output.WriteLine($"int8 vs float: {accuracy.SqnrDb:F1} dB SQNR, cosine {accuracy.Cosine:F4}");
+        // Three int8 layers deep: tens of dB; a wrong affine (scale and shift swapped, channels permuted) is near 0 dB.
+        Assert.True(accuracy.SqnrDb > 25, $"SQNR {accuracy.SqnrDb:F1} dB");
+    }
+
+    [Fact]
+    public void PaddleOcr_detection_packs_and_its_int8_probability_map_follows_float()
+    {
+        string path = TestData.FetchedModel(DetModel);
+        const int size = 320;
+        Graph Load() => GraphOptimizer.Load(path, new ImportOptions { InputShapes = new Dictionary<string, int[]> { ["x"] = [1, 3, size, size] } });
+        var photos = Directory.GetFiles(TestData.ImageNetSamples, "*.jpg").Order(StringComparer.Ordinal).ToList();
+        var preprocessing = PreprocessingPresets.PaddleOcr;
+        var graph = Load();
+        var calibration = new ImageCalibrationData(photos.Where((_, i) => i % 2 == 0).Take(16).ToList(), preprocessing, graph.Inputs[0].Shape);
+        var model = ModelPacker.Pack(graph, calibration, Options(preprocessing) with { CorrectionImages = 16 }).Model;
+        using var int8 = InferenceModel.Load(model);
+        var evaluation = new ImageCalibrationData(photos.Where((_, i) => i % 2 == 1).Take(8).ToList(), preprocessing, graph.Inputs[0].Shape);
+        var accuracy = AccuracyEvaluator.Evaluate(Load(), int8, evaluation);
+        output.WriteLine($"PP-OCRv4 det {size}x{size}, 16 calibration / 8 evaluation photos: SQNR {accuracy.SqnrDb:F2} dB, cosine {accuracy.Cosine:F4}");
+        Assert.True(accuracy.SqnrDb > 0, $"SQNR {accuracy.SqnrDb:F1} dB");
+    }
+}
