@@ -62,7 +62,7 @@ public sealed class RealModelTests(ITestOutputHelper output)
     };
 
     /// <summary>Dark text lines on a light page, normalised as PaddleOCR does ((x/255 - 0.45) / 0.225), NCHW.</summary>
-    private static TensorData TextPage(int height, int width)
+    internal static TensorData TextPage(int height, int width)
     {
         var page = new float[height, width];
         for (int y = 0; y < height; y++) for (int x = 0; x < width; x++) page[y, x] = 1f;

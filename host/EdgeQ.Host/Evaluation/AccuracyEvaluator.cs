@@ -59,6 +59,14 @@ public static class AccuracyEvaluator
         double? Top1(int[] predicted) => labels is null ? null : Enumerable.Range(0, n).Count(i => predicted[i] == labels[i]) / (double)n;
         return new AccuracyReport(n, Top1(floatClass), Top1(int8Class),
             Enumerable.Range(0, n).Count(i => floatClass[i] == int8Class[i]) / (double)n, Sqnr.Decibels(signal, noise),
-            Enumerable.Range(0, n).Average(i => (double)TensorPrimitives.CosineSimilarity(floatOutputs[i], int8Outputs[i])));
+            Enumerable.Range(0, n).Average(i => Cosine(floatOutputs[i], int8Outputs[i])));
+    }
+
+    /// <summary>Cosine similarity, with an all-zero output (an int8 map where nothing crossed a step) counted as 0,
+    /// or as 1 when both are zero, instead of NaN.</summary>
+    private static double Cosine(float[] a, float[] b)
+    {
+        bool aZero = TensorPrimitives.MaxMagnitude(a) == 0, bZero = TensorPrimitives.MaxMagnitude(b) == 0;
+        return aZero || bZero ? (aZero && bZero ? 1 : 0) : TensorPrimitives.CosineSimilarity(a, b);
     }
 }
