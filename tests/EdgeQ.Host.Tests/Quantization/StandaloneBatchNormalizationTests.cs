@@ -4,6 +4,7 @@ using EdgeQ.Host.Evaluation;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Onnx;
 using EdgeQ.Host.Packing;
+using EdgeQ.Host.Reference;
 using EdgeQ.Host.Transforms;
 using EdgeQ.Runtime;
 using Xunit.Abstractions;
@@ -55,20 +56,56 @@ public sealed class StandaloneBatchNormalizationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void PaddleOcr_detection_packs_and_its_int8_probability_map_follows_float()
+    public void A_bias_written_as_an_add_after_a_conv_transpose_folds_so_the_batch_norm_and_sigmoid_join_the_layer()
+    {
+        // ConvTranspose -> Add(bias [1,C,1,1]) -> BN -> Sigmoid, as Paddle2ONNX writes the PaddleOCR det head.
+        var b = new OnnxModelBuilder().Input("x", 1, 4, 6, 6);
+        string deconv = b.Node("ConvTranspose", ["x", b.Random("w", [4, 3, 2, 2])], ("strides", new[] { 2, 2 }));
+        string biased = b.Node("Add", [deconv, b.Random("bias", [1, 3, 1, 1])]);
+        string bn = b.Node("BatchNormalization", [biased, b.Random("scale", [3], 0.5f, 1f), b.Random("shift", [3]),
+            b.Random("mean", [3], 0.2f), b.Random("var", [3], 0.2f, 0.5f)], ("epsilon", 1e-5f));
+        b.Output(b.Node("Sigmoid", [bn]));
+        string path = b.Save();
+        try
+        {
+            var graph = GraphOptimizer.Load(path);
+            var layer = Assert.IsType<ConvTransposeNode>(Assert.Single(graph.Nodes));
+            Assert.Equal(ActivationKind.Sigmoid, layer.Activation.Kind);
+            var inputs = new Dictionary<string, TensorData> { ["x"] = TestData.RandomTensor([1, 4, 6, 6], 3) };
+            using var ort = new OrtOracle(path);
+            var expected = ort.Run(inputs).Values.Single().Floats;
+            var actual = OnnxLayout.Run(new FloatExecutor(graph), inputs).Values.Single().Floats;
+            Assert.True(Difference.Of(actual, expected).MaxAbs < 1e-5, $"{Difference.Of(actual, expected)}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// The real det model at the benchmark's 640x640, calibrated on 8 ImageNet photos, evaluated on a synthetic page of
+    /// text (photos barely excite a text detector). Measured: 5.97 dB SQNR, cosine 0.866 (docs/accuracy.md).
+    /// </summary>
+    [Fact]
+    public void PaddleOcr_detection_packs_and_its_int8_probability_map_follows_float_on_a_page_of_text()
     {
         string path = TestData.FetchedModel(DetModel);
-        const int size = 320;
+        const int size = 640;
         Graph Load() => GraphOptimizer.Load(path, new ImportOptions { InputShapes = new Dictionary<string, int[]> { ["x"] = [1, 3, size, size] } });
-        var photos = Directory.GetFiles(TestData.ImageNetSamples, "*.jpg").Order(StringComparer.Ordinal).ToList();
+        var photos = Directory.GetFiles(TestData.ImageNetSamples, "*.jpg").Order(StringComparer.Ordinal).Where((_, i) => i % 2 == 0).Take(8).ToList();
         var preprocessing = PreprocessingPresets.PaddleOcr;
         var graph = Load();
-        var calibration = new ImageCalibrationData(photos.Where((_, i) => i % 2 == 0).Take(16).ToList(), preprocessing, graph.Inputs[0].Shape);
-        var model = ModelPacker.Pack(graph, calibration, Options(preprocessing) with { CorrectionImages = 16 }).Model;
+        var calibration = new ImageCalibrationData(photos, preprocessing, graph.Inputs[0].Shape);
+        var model = ModelPacker.Pack(graph, calibration, Options(preprocessing) with { BiasCorrection = BiasCorrectionMethod.None }).Model;
+        Assert.Contains(model.Operators, o => o.Kind == OpKind.TransposeConv2D);
+        Assert.Contains(model.Operators, o => o.Kind == OpKind.Resize);
         using var int8 = InferenceModel.Load(model);
-        var evaluation = new ImageCalibrationData(photos.Where((_, i) => i % 2 == 1).Take(8).ToList(), preprocessing, graph.Inputs[0].Shape);
-        var accuracy = AccuracyEvaluator.Evaluate(Load(), int8, evaluation);
-        output.WriteLine($"PP-OCRv4 det {size}x{size}, 16 calibration / 8 evaluation photos: SQNR {accuracy.SqnrDb:F2} dB, cosine {accuracy.Cosine:F4}");
-        Assert.True(accuracy.SqnrDb > 0, $"SQNR {accuracy.SqnrDb:F1} dB");
+        var page = RealModelTests.TextPage(size, size).Transpose(Nhwc.FromNchw);
+        var accuracy = AccuracyEvaluator.Evaluate(Load(), int8, new TensorCalibrationData([page]));
+        output.WriteLine($"PP-OCRv4 det {size}x{size}, 8 calibration photos, text page: SQNR {accuracy.SqnrDb:F2} dB, cosine {accuracy.Cosine:F4}");
+        // An output quantized for photos alone (no text response) or a broken head gives about 0 dB and no text.
+        Assert.True(accuracy.SqnrDb > 3, $"SQNR {accuracy.SqnrDb:F1} dB");
+        Assert.True(accuracy.Cosine > 0.75, $"cosine {accuracy.Cosine:F3}");
     }
 }
