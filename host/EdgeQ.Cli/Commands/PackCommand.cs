@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using EdgeQ.Cli.Reporting;
 using EdgeQ.CommandLine;
 using EdgeQ.Format;
@@ -59,7 +60,7 @@ public static class PackCommand
         var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset: {string.Join(", ", Presets.Keys)}" };
         preset.AcceptOnlyFromAmong([.. Presets.Keys]);
         var labels = new Option<FileInfo?>("--labels") { Description = "Class names, one a line, stored in the model" };
-        var report = new Option<DirectoryInfo?>("--report") { Description = "Write report.json (per-layer correction figures, accuracy) and report.html (the same with plots) into this folder" };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Write report.json (per-layer correction figures and SQNR, accuracy) and report.html (the same with plots) into this folder" };
         var command = new Command("pack", "Calibrate, quantize to int8, correct quantization bias and write an .eqm model")
         {
             model, calib, output, board, weights, wbits, equalize, calibration, calibCount, correctionCount, biasCorrection,
@@ -238,7 +239,12 @@ public static class PackCommand
             }),
             accuracy = accuracy is null ? null : EvalCommand.Json(accuracy),
         };
-        File.WriteAllText(Path.Combine(folder.FullName, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(folder.FullName, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            // A layer whose float and int8 outputs are both all zero (a dead ReLU) has an SQNR of NaN, not a crash.
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }));
         File.WriteAllText(Path.Combine(folder.FullName, "report.html"), PackReportHtml.Render(modelPath, result.Corrections, layerSqnr, accuracy));
     }
 }
