@@ -33,7 +33,7 @@ public sealed class RealModelPackingTests(ITestOutputHelper output)
         Assert.Equal(ElementType.Float32, model.Tensors[model.Outputs[0].Tensor].ElementType);
     }
 
-    [Theory]   // det packs since a standalone BN lowers as a depthwise conv (StandaloneBatchNormalizationTests)
+    [Theory]   // det packs now: its ConvTranspose bias Adds fold, so its BNs do (StandaloneBatchNormalizationTests)
     [InlineData("ch_PP-OCRv4_rec_infer.onnx", 48, 320, "Transpose")]             // SVTR attention
     public void ModelsWithOpsTheRuntimeLacksFailNamingTheOp(string file, int height, int width, string op)
     {

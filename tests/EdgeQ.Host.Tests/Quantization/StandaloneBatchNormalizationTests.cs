@@ -12,8 +12,9 @@ using Xunit.Abstractions;
 namespace EdgeQ.Host.Tests.Quantization;
 
 /// <summary>
-/// A BatchNormalization with no conv to fold into becomes a 1x1 depthwise conv (FoldBatchNormalization), so models
-/// like PaddleOCR det (BN after a Concat of upsampled features) pack and run on the int8 runtime.
+/// A BatchNormalization with no conv to fold into becomes a 1x1 depthwise conv (FoldBatchNormalization), and a bias
+/// written as a separate Add folds into its layer (FoldBiasAdd), so PaddleOCR det (ConvTranspose -> Add -> BN) packs
+/// and runs on the int8 runtime.
 /// </summary>
 public sealed class StandaloneBatchNormalizationTests(ITestOutputHelper output)
 {
@@ -21,7 +22,7 @@ public sealed class StandaloneBatchNormalizationTests(ITestOutputHelper output)
 
     private static PackOptions Options(ImagePreprocessing preprocessing) => new() { Preprocessing = preprocessing };
 
-    /// <summary>Conv -> Relu -> Concat -> BN -> Relu: the BN reads a Concat, as in the PaddleOCR det head.</summary>
+    /// <summary>Conv -> Relu -> Concat -> BN -> Relu: the BN reads a Concat, so no conv takes it.</summary>
     private static Graph BatchNormAfterConcat()
     {
         var b = new OnnxModelBuilder().Input("x", 1, 3, 12, 12);
