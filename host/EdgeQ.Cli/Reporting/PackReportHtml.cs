@@ -10,12 +10,12 @@ namespace EdgeQ.Cli.Reporting;
 
 /// <summary>
 /// report.html of <c>pack --report</c>: one self-contained page (plots embedded as base64 PNG) with the per-layer
-/// activation shift before and after correction and the accuracy table. It lives in the CLI, not in EdgeQ.Host, so the
+/// activation shift and SQNR before and after correction and the accuracy table. It lives in the CLI, not in EdgeQ.Host, so the
 /// library keeps no native Skia dependency.
 /// </summary>
 public static class PackReportHtml
 {
-    public static string Render(string modelPath, IReadOnlyList<LayerCorrection> corrections, AccuracyReport? accuracy)
+    public static string Render(string modelPath, IReadOnlyList<LayerCorrection> corrections, LayerSqnrComparison layerSqnr, AccuracyReport? accuracy)
     {
         var html = new StringBuilder();
         html.Append($$"""
@@ -27,9 +27,7 @@ public static class PackReportHtml
             <h2>Mean activation shift per layer</h2>
             {{ShiftSection(corrections)}}
             <h2>Per-layer SQNR</h2>
-            <p>Not available: iterative correction gathers only per-channel means of each layer, not its full outputs, so
-            a per-layer SQNR cannot be computed from what it measures. The accuracy table below gives the SQNR of the
-            model output.</p>
+            {{SqnrSection(layerSqnr)}}
             <h2>Accuracy</h2>
 
             """);
@@ -58,6 +56,28 @@ public static class PackReportHtml
           (standard deviation over channels). Measured on the correction images.</p>
           <img alt="activation shift per layer" src="data:image/png;base64,{Convert.ToBase64String(ShiftPlot(corrections))}">
           """;
+
+    private static string SqnrSection(LayerSqnrComparison sqnr) => $"""
+        <p>Each layer's output (after its fused activation): float against the int8 runtime's dequantized output,
+        10 log10(sum f^2 / sum (f - q)^2) over {sqnr.Images} images not used for calibration (the evaluation images
+        when the pack evaluates; the calibration images when every image calibrated). The last layer's figure is the
+        output SQNR when it writes the model output.</p>
+        <img alt="SQNR per layer" src="data:image/png;base64,{Convert.ToBase64String(SqnrPlot(sqnr))}">
+        """;
+
+    /// <summary>SQNR per layer, before correction (when one was applied) and as packed, layer index on the x axis.</summary>
+    private static byte[] SqnrPlot(LayerSqnrComparison sqnr)
+    {
+        var plot = new Plot();
+        double[] xs = Enumerable.Range(0, sqnr.After.Count).Select(i => (double)i).ToArray();
+        if (sqnr.Before is { } before)
+            plot.Add.Scatter(xs, before.Select(l => l.SqnrDb).ToArray(), Colors.OrangeRed).LegendText = "before correction";
+        plot.Add.Scatter(xs, sqnr.After.Select(l => l.SqnrDb).ToArray(), Colors.SteelBlue).LegendText = sqnr.Before is null ? "packed" : "after correction";
+        plot.XLabel("layer (order of report.json's layer_sqnr)");
+        plot.YLabel("SQNR (dB)");
+        plot.ShowLegend(Edge.Right);
+        return plot.GetImageBytes(1000, 420, ImageFormat.Png);
+    }
 
     /// <summary>Shift mean with its spread as error bars, before and after correction, layer index on the x axis.</summary>
     private static byte[] ShiftPlot(IReadOnlyList<LayerCorrection> corrections)

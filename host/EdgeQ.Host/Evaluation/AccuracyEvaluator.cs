@@ -12,7 +12,9 @@ namespace EdgeQ.Host.Evaluation;
 /// <param name="Int8Top1">The same for the int8 model.</param>
 /// <param name="Top1Agreement">Fraction of images where both models pick the same class.</param>
 /// <param name="SqnrDb">10 log10(sum float^2 / sum (float - int8)^2) over the first output of every image.</param>
-public sealed record AccuracyReport(int Images, double? FloatTop1, double? Int8Top1, double Top1Agreement, double SqnrDb);
+/// <param name="Cosine">Cosine similarity of the float and int8 first output, averaged over images (for feature
+/// extractors such as ResNet18, whose output has no classes).</param>
+public sealed record AccuracyReport(int Images, double? FloatTop1, double? Int8Top1, double Top1Agreement, double SqnrDb, double Cosine);
 
 /// <summary>Runs the float reference executor and the int8 runtime on the same preprocessed images and compares the
 /// first output.</summary>
@@ -56,6 +58,15 @@ public static class AccuracyEvaluator
             }
         double? Top1(int[] predicted) => labels is null ? null : Enumerable.Range(0, n).Count(i => predicted[i] == labels[i]) / (double)n;
         return new AccuracyReport(n, Top1(floatClass), Top1(int8Class),
-            Enumerable.Range(0, n).Count(i => floatClass[i] == int8Class[i]) / (double)n, 10 * Math.Log10(signal / noise));
+            Enumerable.Range(0, n).Count(i => floatClass[i] == int8Class[i]) / (double)n, Sqnr.Decibels(signal, noise),
+            Enumerable.Range(0, n).Average(i => Cosine(floatOutputs[i], int8Outputs[i])));
+    }
+
+    /// <summary>Cosine similarity, with an all-zero output (an int8 map where nothing crossed a step) counted as 0,
+    /// or as 1 when both are zero, instead of NaN.</summary>
+    private static double Cosine(float[] a, float[] b)
+    {
+        bool aZero = TensorPrimitives.MaxMagnitude(a) == 0, bZero = TensorPrimitives.MaxMagnitude(b) == 0;
+        return aZero || bZero ? (aZero && bZero ? 1 : 0) : TensorPrimitives.CosineSimilarity(a, b);
     }
 }

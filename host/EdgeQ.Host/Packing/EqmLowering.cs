@@ -44,15 +44,22 @@ public sealed class EqmLowering
     /// The int8 network up to the op that writes <paramref name="tensor"/>, which becomes the only output: bias
     /// correction reads a layer's int8 input this way, with the runtime's own kernels, without running the rest.
     /// </summary>
-    public static EqmModel LowerPrefix(QuantizationPlan plan, Value tensor, EqmMetadata metadata, ImagePreprocessing preprocessing)
+    public static EqmModel LowerPrefix(QuantizationPlan plan, Value tensor, EqmMetadata metadata, ImagePreprocessing preprocessing) =>
+        LowerPrefix(plan, [tensor], metadata, preprocessing);
+
+    /// <summary>
+    /// The int8 network up to the last op that writes one of <paramref name="tensors"/>, which become its outputs in
+    /// that order (the per-layer SQNR reads every layer's output in one run this way).
+    /// </summary>
+    public static EqmModel LowerPrefix(QuantizationPlan plan, IReadOnlyList<Value> tensors, EqmMetadata metadata, ImagePreprocessing preprocessing)
     {
         var lowering = WithInput(plan, metadata, preprocessing);
         foreach (var node in plan.Graph.Nodes)
         {
-            if (lowering.tensors.ContainsKey(tensor)) break;
+            if (tensors.All(lowering.tensors.ContainsKey)) break;
             lowering.LowerNode(node);
         }
-        lowering.builder.AddOutput(lowering.Tensor(tensor));
+        foreach (var tensor in tensors) lowering.builder.AddOutput(lowering.Tensor(tensor));
         return lowering.builder.Build();
     }
 
