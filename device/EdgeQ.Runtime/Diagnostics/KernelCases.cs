@@ -275,7 +275,7 @@ internal sealed class DepthwiseCase : WeightedCase
 
     public override sbyte[] Run(KernelTable kernels, int parts)
     {
-        PackedDepthwise dw = Depthwise.Pack(_weights, _input.C, _geometry, _bias, _inputZeroPoint, _multipliers, _output);
+        PackedDepthwise dw = Depthwise.Pack(kernels, _weights, _input.C, _geometry, _bias, _inputZeroPoint, _multipliers, _output);
         Nhwc os = _geometry.OutputShape(_input, _input.C);
         var y = new sbyte[os.Length];
         foreach ((int first, int count) in Slices(os.Pixels, parts))

@@ -8,40 +8,46 @@ namespace EdgeQ.Runtime.Kernels;
 /// taps' products in one int16 lane (fits: weights avoid -128), SADDW/SADDW2 widen them into the int32 accumulators.</summary>
 internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
 {
+    public static DepthwiseLayout Layout => DepthwiseLayout.Int8;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Accumulate(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
+    public static void Accumulate<TBlock>(ref Int32x16 acc, sbyte** taps, int tapCount, nint offset, byte* weights, nuint count)
+        where TBlock : struct, IChannelBlock
     {
+        sbyte* w = (sbyte*)weights;
         int t = 0;
-        for (; t + 1 < tapCount; t += 2)
+        for (; t + 1 < tapCount; t += 2, w += 2 * Depthwise.Block)
         {
-            Vector128<sbyte> x0 = Window.LoadChannels(taps[t] + channel, count), w0 = Vector128.Load(weights + t * weightStride);
-            Vector128<sbyte> x1 = Window.LoadChannels(taps[t + 1] + channel, count), w1 = Vector128.Load(weights + (t + 1) * weightStride);
+            Vector128<sbyte> x0 = ChannelBlock.Load<TBlock>(taps[t] + offset, count), w0 = Vector128.Load(w);
+            Vector128<sbyte> x1 = ChannelBlock.Load<TBlock>(taps[t + 1] + offset, count), w1 = Vector128.Load(w + Depthwise.Block);
             Vector128<short> lo = AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(x0.GetLower(), w0.GetLower()), x1.GetLower(), w1.GetLower());
             Vector128<short> hi = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningUpper(x0, w0), x1, w1);
             Widen(ref acc, lo, hi);
         }
         if (t < tapCount)
         {
-            Vector128<sbyte> x = Window.LoadChannels(taps[t] + channel, count), w = Vector128.Load(weights + t * weightStride);
-            Widen(ref acc, AdvSimd.MultiplyWideningLower(x.GetLower(), w.GetLower()), AdvSimd.MultiplyWideningUpper(x, w));
+            Vector128<sbyte> x = ChannelBlock.Load<TBlock>(taps[t] + offset, count), w0 = Vector128.Load(w);
+            Widen(ref acc, AdvSimd.MultiplyWideningLower(x.GetLower(), w0.GetLower()), AdvSimd.MultiplyWideningUpper(x, w0));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
+    public static void Accumulate8<TBlock>(ref Int32x16 acc, sbyte** taps, int tapCount, nint offset, byte* weights, nuint count)
+        where TBlock : struct, IChannelBlock
     {
+        sbyte* w = (sbyte*)weights;
         int t = 0;
-        for (; t + 1 < tapCount; t += 2)
+        for (; t + 1 < tapCount; t += 2, w += 2 * Depthwise.Block)
         {
             Vector128<short> products = AdvSimd.MultiplyWideningLowerAndAdd(
-                AdvSimd.MultiplyWideningLower(Window.LoadChannels8(taps[t] + channel, count), Vector64.Load(weights + t * weightStride)),
-                Window.LoadChannels8(taps[t + 1] + channel, count), Vector64.Load(weights + (t + 1) * weightStride));
+                AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(taps[t] + offset, count), Vector64.Load(w)),
+                ChannelBlock.Load8<TBlock>(taps[t + 1] + offset, count), Vector64.Load(w + Depthwise.Block));
             acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
             acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
         }
         if (t < tapCount)
         {
-            Vector128<short> products = AdvSimd.MultiplyWideningLower(Window.LoadChannels8(taps[t] + channel, count), Vector64.Load(weights + t * weightStride));
+            Vector128<short> products = AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(taps[t] + offset, count), Vector64.Load(w));
             acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
             acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
         }
