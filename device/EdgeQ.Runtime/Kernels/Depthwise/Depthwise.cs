@@ -249,13 +249,17 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
     private static void Block<TBlock>(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args,
         nint c, nuint count) where TBlock : struct, IChannelBlock
     {
+        // Locals, not args' fields: the stores through dst would make the JIT reload those every pixel.
         byte* weights = args.Weights + c / Depthwise.Block * args.BlockBytes;
-        for (nint p = 0, offset = c; p < pixels; p++, offset += step)
+        int* bias = args.Bias + c;
+        float* multipliers = args.Multipliers + c;
+        OutputQuant output = args.Output;
+        nint channels = args.Channels, offset = c;
+        for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
         {
-            Int32x16 acc = Int32x16.Load(ref args.Bias[c]);
+            Int32x16 acc = Int32x16.Load(ref *bias);
             TMac.Accumulate<TBlock>(ref acc, taps, tapCount, offset, weights, count);
-            Vector128<sbyte> result = acc.Requantize(ref args.Multipliers[c], args.Output);
-            sbyte* y = dst + p * args.Channels + c;
+            Vector128<sbyte> result = acc.Requantize(ref *multipliers, output);
             if (TBlock.Full) result.Store(y);
             else VectorIO.StorePartial(result, ref *y, count);
         }
@@ -266,11 +270,17 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
         nint c, nuint count) where TBlock : struct, IChannelBlock
     {
         byte* weights = args.Weights + c / Depthwise.Block * args.BlockBytes;
-        for (nint p = 0, offset = c; p < pixels; p++, offset += step)
+        int* bias = args.Bias + c;
+        float* multipliers = args.Multipliers + c;
+        OutputQuant output = args.Output;
+        nint channels = args.Channels, offset = c;
+        for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
         {
-            Int32x16 acc = Int32x16.Load(ref args.Bias[c]);
+            Int32x16 acc = Int32x16.Load(ref *bias);
             TMac.Accumulate8<TBlock>(ref acc, taps, tapCount, offset, weights, count);
-            VectorIO.StorePartial(acc.Requantize8(ref args.Multipliers[c], args.Output), ref dst[p * args.Channels + c], count);
+            Vector128<sbyte> result = acc.Requantize8(ref *multipliers, output);
+            if (TBlock.Full) Unsafe.WriteUnaligned(y, result.AsUInt64().ToScalar());
+            else VectorIO.StorePartial(result, ref *y, count);
         }
     }
 }

@@ -20,14 +20,16 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         {
             Vector128<sbyte> x0 = ChannelBlock.Load<TBlock>(taps[t] + offset, count), w0 = Vector128.Load(w);
             Vector128<sbyte> x1 = ChannelBlock.Load<TBlock>(taps[t + 1] + offset, count), w1 = Vector128.Load(w + Depthwise.Block);
-            Vector128<short> lo = AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(x0.GetLower(), w0.GetLower()), x1.GetLower(), w1.GetLower());
+            // Upper halves first: a vector's last use as GetLower() needs no register copy.
             Vector128<short> hi = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningUpper(x0, w0), x1, w1);
+            Vector128<short> lo = AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(x0.GetLower(), w0.GetLower()), x1.GetLower(), w1.GetLower());
             Widen(ref acc, lo, hi);
         }
         if (t < tapCount)
         {
             Vector128<sbyte> x = ChannelBlock.Load<TBlock>(taps[t] + offset, count), w0 = Vector128.Load(w);
-            Widen(ref acc, AdvSimd.MultiplyWideningLower(x.GetLower(), w0.GetLower()), AdvSimd.MultiplyWideningUpper(x, w0));
+            Vector128<short> hi = AdvSimd.MultiplyWideningUpper(x, w0);
+            Widen(ref acc, AdvSimd.MultiplyWideningLower(x.GetLower(), w0.GetLower()), hi);
         }
     }
 
@@ -42,23 +44,23 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
             Vector128<short> products = AdvSimd.MultiplyWideningLowerAndAdd(
                 AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(taps[t] + offset, count), Vector64.Load(w)),
                 ChannelBlock.Load8<TBlock>(taps[t + 1] + offset, count), Vector64.Load(w + Depthwise.Block));
-            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
             acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
+            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
         }
         if (t < tapCount)
         {
             Vector128<short> products = AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(taps[t] + offset, count), Vector64.Load(w));
-            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
             acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
+            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(ref Int32x16 acc, Vector128<short> lo, Vector128<short> hi)
     {
-        acc.C0 = AdvSimd.AddWideningLower(acc.C0, lo.GetLower());
         acc.C1 = AdvSimd.AddWideningUpper(acc.C1, lo);
-        acc.C2 = AdvSimd.AddWideningLower(acc.C2, hi.GetLower());
+        acc.C0 = AdvSimd.AddWideningLower(acc.C0, lo.GetLower());
         acc.C3 = AdvSimd.AddWideningUpper(acc.C3, hi);
+        acc.C2 = AdvSimd.AddWideningLower(acc.C2, hi.GetLower());
     }
 }
