@@ -18,16 +18,16 @@ internal unsafe struct DepthwiseC16Avx2 : IDepthwiseMac
         short* w = (short*)weights;
         // The unpack lane order: lo holds channels 0-3 | 8-11, hi channels 4-7 | 12-15.
         Vector256<int> lo = Vector256.Create(acc.C0, acc.C2), hi = Vector256.Create(acc.C1, acc.C3);
-        int t = 0;
-        for (; t + 1 < tapCount; t += 2, w += 2 * Depthwise.Block)
+        sbyte** tap = taps, pairsEnd = taps + (tapCount & ~1);
+        for (; tap < pairsEnd; tap += 2, w += 2 * Depthwise.Block)
         {
-            Vector256<short> x0 = Widen<TBlock>(taps[t] + offset, count), x1 = Widen<TBlock>(taps[t + 1] + offset, count);
+            Vector256<short> x0 = Widen<TBlock>(tap[0] + offset, count), x1 = Widen<TBlock>(tap[1] + offset, count);
             lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(x0, x1), Vector256.Load(w)));
             hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(x0, x1), Vector256.Load(w + Depthwise.Block)));
         }
-        if (t < tapCount)   // the odd last tap, paired with zeros
+        if ((tapCount & 1) != 0)   // the odd last tap, paired with zeros
         {
-            Vector256<short> x = Widen<TBlock>(taps[t] + offset, count);
+            Vector256<short> x = Widen<TBlock>(tap[0] + offset, count);
             lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(x, Vector256<short>.Zero), Vector256.Load(w)));
             hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(x, Vector256<short>.Zero), Vector256.Load(w + Depthwise.Block)));
         }
@@ -42,16 +42,16 @@ internal unsafe struct DepthwiseC16Avx2 : IDepthwiseMac
         // Channels 0-7 are the low 128-bit lane of each 256-bit step: lo = channels 0-3, hi = 4-7.
         short* w = (short*)weights;
         Vector128<int> lo = acc.C0, hi = acc.C1;
-        int t = 0;
-        for (; t + 1 < tapCount; t += 2, w += 2 * Depthwise.Block)
+        sbyte** tap = taps, pairsEnd = taps + (tapCount & ~1);
+        for (; tap < pairsEnd; tap += 2, w += 2 * Depthwise.Block)
         {
-            Vector128<short> x0 = Widen8<TBlock>(taps[t] + offset, count), x1 = Widen8<TBlock>(taps[t + 1] + offset, count);
+            Vector128<short> x0 = Widen8<TBlock>(tap[0] + offset, count), x1 = Widen8<TBlock>(tap[1] + offset, count);
             lo = Sse2.Add(lo, Sse2.MultiplyAddAdjacent(Sse2.UnpackLow(x0, x1), Vector128.Load(w)));
             hi = Sse2.Add(hi, Sse2.MultiplyAddAdjacent(Sse2.UnpackHigh(x0, x1), Vector128.Load(w + Depthwise.Block)));
         }
-        if (t < tapCount)
+        if ((tapCount & 1) != 0)
         {
-            Vector128<short> x = Widen8<TBlock>(taps[t] + offset, count);
+            Vector128<short> x = Widen8<TBlock>(tap[0] + offset, count);
             lo = Sse2.Add(lo, Sse2.MultiplyAddAdjacent(Sse2.UnpackLow(x, Vector128<short>.Zero), Vector128.Load(w)));
             hi = Sse2.Add(hi, Sse2.MultiplyAddAdjacent(Sse2.UnpackHigh(x, Vector128<short>.Zero), Vector128.Load(w + Depthwise.Block)));
         }

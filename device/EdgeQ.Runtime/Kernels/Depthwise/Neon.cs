@@ -15,19 +15,19 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         where TBlock : struct, IChannelBlock
     {
         sbyte* w = (sbyte*)weights;
-        int t = 0;
-        for (; t + 1 < tapCount; t += 2, w += 2 * Depthwise.Block)
+        sbyte** tap = taps, pairsEnd = taps + (tapCount & ~1);
+        for (; tap < pairsEnd; tap += 2, w += 2 * Depthwise.Block)
         {
-            Vector128<sbyte> x0 = ChannelBlock.Load<TBlock>(taps[t] + offset, count), w0 = Vector128.Load(w);
-            Vector128<sbyte> x1 = ChannelBlock.Load<TBlock>(taps[t + 1] + offset, count), w1 = Vector128.Load(w + Depthwise.Block);
+            Vector128<sbyte> x0 = ChannelBlock.Load<TBlock>(tap[0] + offset, count), w0 = Vector128.Load(w);
+            Vector128<sbyte> x1 = ChannelBlock.Load<TBlock>(tap[1] + offset, count), w1 = Vector128.Load(w + Depthwise.Block);
             // Upper halves first: a vector's last use as GetLower() needs no register copy.
             Vector128<short> hi = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningUpper(x0, w0), x1, w1);
             Vector128<short> lo = AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(x0.GetLower(), w0.GetLower()), x1.GetLower(), w1.GetLower());
             Widen(ref acc, lo, hi);
         }
-        if (t < tapCount)
+        if ((tapCount & 1) != 0)
         {
-            Vector128<sbyte> x = ChannelBlock.Load<TBlock>(taps[t] + offset, count), w0 = Vector128.Load(w);
+            Vector128<sbyte> x = ChannelBlock.Load<TBlock>(tap[0] + offset, count), w0 = Vector128.Load(w);
             Vector128<short> hi = AdvSimd.MultiplyWideningUpper(x, w0);
             Widen(ref acc, AdvSimd.MultiplyWideningLower(x.GetLower(), w0.GetLower()), hi);
         }
@@ -38,18 +38,18 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         where TBlock : struct, IChannelBlock
     {
         sbyte* w = (sbyte*)weights;
-        int t = 0;
-        for (; t + 1 < tapCount; t += 2, w += 2 * Depthwise.Block)
+        sbyte** tap = taps, pairsEnd = taps + (tapCount & ~1);
+        for (; tap < pairsEnd; tap += 2, w += 2 * Depthwise.Block)
         {
             Vector128<short> products = AdvSimd.MultiplyWideningLowerAndAdd(
-                AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(taps[t] + offset, count), Vector64.Load(w)),
-                ChannelBlock.Load8<TBlock>(taps[t + 1] + offset, count), Vector64.Load(w + Depthwise.Block));
+                AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(tap[0] + offset, count), Vector64.Load(w)),
+                ChannelBlock.Load8<TBlock>(tap[1] + offset, count), Vector64.Load(w + Depthwise.Block));
             acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
             acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
         }
-        if (t < tapCount)
+        if ((tapCount & 1) != 0)
         {
-            Vector128<short> products = AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(taps[t] + offset, count), Vector64.Load(w));
+            Vector128<short> products = AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(tap[0] + offset, count), Vector64.Load(w));
             acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
             acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
         }

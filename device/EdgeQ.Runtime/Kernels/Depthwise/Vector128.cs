@@ -13,10 +13,11 @@ internal unsafe struct DepthwiseC16Vector128 : IDepthwiseMac
     public static void Accumulate<TBlock>(ref Int32x16 acc, sbyte** taps, int tapCount, nint offset, byte* weights, nuint count)
         where TBlock : struct, IChannelBlock
     {
-        for (int t = 0; t < tapCount; t++)
+        sbyte* w = (sbyte*)weights;
+        for (sbyte** tap = taps, end = taps + tapCount; tap < end; tap++, w += Depthwise.Block)
         {
-            (Vector128<short> xLo, Vector128<short> xHi) = Vector128.Widen(ChannelBlock.Load<TBlock>(taps[t] + offset, count));
-            (Vector128<short> wLo, Vector128<short> wHi) = Vector128.Widen(Vector128.Load((sbyte*)weights + t * Depthwise.Block));
+            (Vector128<short> xLo, Vector128<short> xHi) = Vector128.Widen(ChannelBlock.Load<TBlock>(*tap + offset, count));
+            (Vector128<short> wLo, Vector128<short> wHi) = Vector128.Widen(Vector128.Load(w));
             (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(xLo * wLo);
             (Vector128<int> p2, Vector128<int> p3) = Vector128.Widen(xHi * wHi);
             acc.Add(p0, p1, p2, p3);
@@ -27,11 +28,11 @@ internal unsafe struct DepthwiseC16Vector128 : IDepthwiseMac
     public static void Accumulate8<TBlock>(ref Int32x16 acc, sbyte** taps, int tapCount, nint offset, byte* weights, nuint count)
         where TBlock : struct, IChannelBlock
     {
-        for (int t = 0; t < tapCount; t++)
+        sbyte* w = (sbyte*)weights;
+        for (sbyte** tap = taps, end = taps + tapCount; tap < end; tap++, w += Depthwise.Block)
         {
-            Vector128<short> x = Vector128.WidenLower(ChannelBlock.Load8<TBlock>(taps[t] + offset, count).ToVector128Unsafe());
-            Vector128<short> w = Vector128.WidenLower(Vector128.Load((sbyte*)weights + t * Depthwise.Block));
-            (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(x * w);
+            Vector128<short> x = Vector128.WidenLower(ChannelBlock.Load8<TBlock>(*tap + offset, count).ToVector128Unsafe());
+            (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(x * Vector128.WidenLower(Vector128.Load(w)));
             acc.C0 += p0;
             acc.C1 += p1;
         }
