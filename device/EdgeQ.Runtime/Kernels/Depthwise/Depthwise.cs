@@ -214,6 +214,22 @@ internal struct PartialBlock : IChannelBlock
     public static bool Full => false;
 }
 
+/// <summary>Whether a block runs the 16-channel or the 8-channel (half the arithmetic) form of a MAC.</summary>
+internal interface IBlockWidth
+{
+    static abstract bool Eight { get; }
+}
+
+internal struct Width16 : IBlockWidth
+{
+    public static bool Eight => false;
+}
+
+internal struct Width8 : IBlockWidth
+{
+    public static bool Eight => true;
+}
+
 internal static unsafe class ChannelBlock
 {
     /// <summary>Loads the 16 channels at <paramref name="p"/>, or at a channel tail the first <paramref name="count"/>
@@ -238,16 +254,16 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
     {
         nint channels = args.Channels, c = 0;
         for (; c + Depthwise.Block <= channels; c += Depthwise.Block)
-            Block<FullBlock>(taps, tapCount, step, pixels, dst, args, c, Depthwise.Block);
+            Block<FullBlock, Width16>(taps, tapCount, step, pixels, dst, args, c, Depthwise.Block);
         nuint rest = (nuint)(channels - c);
-        if (rest > 8) Block<PartialBlock>(taps, tapCount, step, pixels, dst, args, c, rest);
-        else if (rest == 8) Block8<FullBlock>(taps, tapCount, step, pixels, dst, args, c, rest);
-        else if (rest > 0) Block8<PartialBlock>(taps, tapCount, step, pixels, dst, args, c, rest);
+        if (rest > 8) Block<PartialBlock, Width16>(taps, tapCount, step, pixels, dst, args, c, rest);
+        else if (rest == 8) Block<FullBlock, Width8>(taps, tapCount, step, pixels, dst, args, c, rest);
+        else if (rest > 0) Block<PartialBlock, Width8>(taps, tapCount, step, pixels, dst, args, c, rest);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block<TBlock>(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args,
-        nint c, nuint count) where TBlock : struct, IChannelBlock
+    private static void Block<TBlock, TWidth>(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args,
+        nint c, nuint count) where TBlock : struct, IChannelBlock where TWidth : struct, IBlockWidth
     {
         // Locals, not args' fields: the stores through dst would make the JIT reload those every pixel.
         byte* weights = args.Weights + c / Depthwise.Block * args.BlockBytes;
@@ -258,29 +274,20 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
         for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
         {
             Int32x16 acc = Int32x16.Load(ref *bias);
-            TMac.Accumulate<TBlock>(ref acc, taps, tapCount, offset, weights, count);
-            Vector128<sbyte> result = acc.Requantize(ref *multipliers, output);
-            if (TBlock.Full) result.Store(y);
-            else VectorIO.StorePartial(result, ref *y, count);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block8<TBlock>(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args,
-        nint c, nuint count) where TBlock : struct, IChannelBlock
-    {
-        byte* weights = args.Weights + c / Depthwise.Block * args.BlockBytes;
-        int* bias = args.Bias + c;
-        float* multipliers = args.Multipliers + c;
-        OutputQuant output = args.Output;
-        nint channels = args.Channels, offset = c;
-        for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
-        {
-            Int32x16 acc = Int32x16.Load(ref *bias);
-            TMac.Accumulate8<TBlock>(ref acc, taps, tapCount, offset, weights, count);
-            Vector128<sbyte> result = acc.Requantize8(ref *multipliers, output);
-            if (TBlock.Full) Unsafe.WriteUnaligned(y, result.AsUInt64().ToScalar());
-            else VectorIO.StorePartial(result, ref *y, count);
+            Vector128<sbyte> result;
+            if (TWidth.Eight)
+            {
+                TMac.Accumulate8<TBlock>(ref acc, taps, tapCount, offset, weights, count);
+                result = acc.Requantize8(ref *multipliers, output);
+            }
+            else
+            {
+                TMac.Accumulate<TBlock>(ref acc, taps, tapCount, offset, weights, count);
+                result = acc.Requantize(ref *multipliers, output);
+            }
+            if (!TBlock.Full) VectorIO.StorePartial(result, ref *y, count);
+            else if (TWidth.Eight) Unsafe.WriteUnaligned(y, result.AsUInt64().ToScalar());
+            else result.Store(y);
         }
     }
 }
