@@ -42,8 +42,8 @@ public class ExecutorTests
             sbyte[] w = _r.Bytes(g.Taps * s.C, -127, 127);
             var q = new OutputQuant(-5, -5, 127);
             int y = Tensor($"dw{Tensors.Count}", g.OutputShape(s, s.C));
-            Ops.Add(k => new DepthwiseOp($"dw{y}", x, y, s, Kernels.Depthwise.Pack(w, s.C, g, default, 3, [0.004f], q)));
-            Steps.Add((k, t) => Apply(t[x], Tensors[y].Shape, o => Kernels.Depthwise.Run(k, Kernels.Depthwise.Pack(w, s.C, g, default, 3, [0.004f], q), t[x], s, o)));
+            Ops.Add(k => new DepthwiseOp($"dw{y}", x, y, s, Kernels.Depthwise.Pack(k, w, s.C, g, default, 3, [0.004f], q)));
+            Steps.Add((k, t) => Apply(t[x], Tensors[y].Shape, o => Kernels.Depthwise.Run(k, Kernels.Depthwise.Pack(k, w, s.C, g, default, 3, [0.004f], q), t[x], s, o)));
             return y;
         }
 

@@ -76,7 +76,7 @@ public class SpecOracleTests
             sbyte[] x = r.Bytes(input.Length), w = r.Bytes(channels * g.Taps, -127, 127);
             float m = (float)r.LogUniform(1e-4, 1e-2);
             OutputQuant q = new(r.ZeroPoint());
-            PackedDepthwise dw = Depthwise.Pack(w, channels, g, default, zp, [m], q);
+            PackedDepthwise dw = Depthwise.Pack(Reference, w, channels, g, default, zp, [m], q);
             Nhwc os = g.OutputShape(input, channels);
             var actual = new sbyte[os.Length];
             Depthwise.Run(Reference, dw, x, input, actual);

@@ -106,7 +106,7 @@ public static class KernelBenchmark
         {
             Nhwc s = tensors[x].Shape;
             var g = new ConvGeometry(3, 3, stride, stride, PadTop: stride == 1 ? 1 : 0, PadLeft: stride == 1 ? 1 : 0, PadBottom: 1, PadRight: 1);
-            PackedDepthwise dw = Kernels.Depthwise.Pack(r.Bytes(g.Taps * s.C, -127, 127), s.C, g, default, 0,
+            PackedDepthwise dw = Kernels.Depthwise.Pack(kernels, r.Bytes(g.Taps * s.C, -127, 127), s.C, g, default, 0,
                 [(float)(1 / (weightRms * Math.Sqrt(g.Taps)))], output);
             int y = Add(g.OutputShape(s, s.C));
             ops.Add(new DepthwiseOp($"dwconv {tensors[y].Shape}", x, y, s, dw));
@@ -143,7 +143,7 @@ public static class KernelBenchmark
         return new Layer(name, (long)output.Length * g.Taps, kernels =>
         {
             var r = new CaseRandom(2);
-            PackedDepthwise dw = Depthwise.Pack(r.Bytes(input.C * g.Taps, -127, 127), input.C, g, new int[input.C], 3, [0.002f], new OutputQuant(-5));
+            PackedDepthwise dw = Depthwise.Pack(kernels, r.Bytes(input.C * g.Taps, -127, 127), input.C, g, new int[input.C], 3, [0.002f], new OutputQuant(-5));
             sbyte[] x = r.Bytes(input.Length), y = new sbyte[output.Length];
             return () => Depthwise.Run(kernels, dw, x, input, y);
         });

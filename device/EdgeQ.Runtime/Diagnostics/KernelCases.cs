@@ -229,9 +229,9 @@ internal sealed class ConvCase : WeightedCase
             r.Int(0, kernel - 1), r.Int(0, kw - 1), r.Int(0, kernel - 1), r.Int(0, kw - 1));
     }
 
-    /// <summary>An input extent the window fits: 1..16, at least the dilated kernel minus the padding.</summary>
-    internal static int FitSize(CaseRandom r, int kernel, int dilation, int pads)
-        => Math.Max(r.Chance(20) ? 1 : r.Int(1, 16), dilation * (kernel - 1) + 1 - pads);
+    /// <summary>An input extent the window fits: 1..<paramref name="maxSize"/>, at least the dilated kernel minus the padding.</summary>
+    internal static int FitSize(CaseRandom r, int kernel, int dilation, int pads, int maxSize = 16)
+        => Math.Max(r.Chance(20) ? 1 : r.Int(1, maxSize), dilation * (kernel - 1) + 1 - pads);
 
     public override sbyte[] Run(KernelTable kernels, int parts)
     {
@@ -257,7 +257,9 @@ internal sealed class ConvCase : WeightedCase
 internal sealed class DepthwiseCase : WeightedCase
 {
     /// <param name="kernel">3 or 5 for square kernels with <paramref name="stride"/>; 0: random kernel, stride and dilation.</param>
-    public static DepthwiseCase Generate(CaseRandom r, int kernel, int stride)
+    /// <param name="maxSize">Largest input height and width (wide rows give the row kernels long interior runs).</param>
+    /// <param name="extremes">Inputs only -128 and 127 and weights only -127 and 127, so accumulators and outputs saturate.</param>
+    public static DepthwiseCase Generate(CaseRandom r, int kernel, int stride, int maxSize = 16, bool extremes = false)
     {
         ConvGeometry g = kernel == 0
             ? ConvCase.RandomWindow(r, r.Int(1, 7), r.Int(1, 3), r.Int(1, 2))
@@ -266,16 +268,21 @@ internal sealed class DepthwiseCase : WeightedCase
         var c = new DepthwiseCase
         {
             _geometry = g, _inputZeroPoint = r.ZeroPoint(),
-            _input = new Nhwc(r.Int(1, 2), ConvCase.FitSize(r, g.KernelH, g.DilationH, g.PadTop + g.PadBottom),
-                ConvCase.FitSize(r, g.KernelW, g.DilationW, g.PadLeft + g.PadRight), KernelFamilies.Channels(r)),
+            _input = new Nhwc(r.Int(1, 2), ConvCase.FitSize(r, g.KernelH, g.DilationH, g.PadTop + g.PadBottom, maxSize),
+                ConvCase.FitSize(r, g.KernelW, g.DilationW, g.PadLeft + g.PadRight, maxSize), KernelFamilies.Channels(r)),
         };
         c.DrawData(r, c._input.C, g.Taps);
+        if (extremes)
+        {
+            for (int i = 0; i < c._x.Length; i++) c._x[i] = r.Chance(50) ? sbyte.MinValue : sbyte.MaxValue;
+            for (int i = 0; i < c._weights.Length; i++) c._weights[i] = r.Chance(50) ? (sbyte)-127 : sbyte.MaxValue;
+        }
         return c;
     }
 
     public override sbyte[] Run(KernelTable kernels, int parts)
     {
-        PackedDepthwise dw = Depthwise.Pack(_weights, _input.C, _geometry, _bias, _inputZeroPoint, _multipliers, _output);
+        PackedDepthwise dw = Depthwise.Pack(kernels, _weights, _input.C, _geometry, _bias, _inputZeroPoint, _multipliers, _output);
         Nhwc os = _geometry.OutputShape(_input, _input.C);
         var y = new sbyte[os.Length];
         foreach ((int first, int count) in Slices(os.Pixels, parts))

@@ -39,9 +39,10 @@ public sealed unsafe class KernelTable
         VectorFamiliesVariant = variant == KernelVariant.Reference ? KernelVariant.Reference : KernelVariant.Vector128;
         bool vector = VectorFamiliesVariant == KernelVariant.Vector128;
 
-        DepthwiseVariant = arm ? KernelVariant.Neon : VectorFamiliesVariant;
-        Depthwise = arm ? &Window.Run<DepthwisePixel<DepthwiseC16Neon>, DepthwiseArgs>
-            : vector ? &Window.Run<DepthwisePixel<DepthwiseC16Vector128>, DepthwiseArgs> : &Window.Run<DepthwiseReference, DepthwiseArgs>;
+        if (arm) SetDepthwise<DepthwiseRowC16<DepthwiseC16Neon>>(KernelVariant.Neon);
+        else if (variant == KernelVariant.Avx2) SetDepthwise<DepthwiseRowC16<DepthwiseC16Avx2>>(KernelVariant.Avx2);
+        else if (vector) SetDepthwise<DepthwiseRowC16<DepthwiseC16Vector128>>(KernelVariant.Vector128);
+        else SetDepthwise<DepthwiseReference>(KernelVariant.Reference);
 
         MaxPool = vector ? &Window.Run<PoolingPixel<MaxPoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<MaxPoolReference>, PoolingArgs>;
         AveragePool = vector ? &Window.Run<PoolingPixel<AveragePoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<AveragePoolReference>, PoolingArgs>;
@@ -72,8 +73,10 @@ public sealed unsafe class KernelTable
     public KernelVariant GemmVariant { get; private set; }
     internal delegate*<ref sbyte, nint, nint, PackedGemm, ref sbyte, nint, void> Gemm { get; private set; }
 
-    public KernelVariant DepthwiseVariant { get; }
-    internal delegate*<in WindowOp, in DepthwiseArgs, int, int, void> Depthwise { get; }
+    public KernelVariant DepthwiseVariant { get; private set; }
+    /// <summary>How <see cref="Kernels.Depthwise.Pack"/> lays out weights for this table's depthwise kernel.</summary>
+    public DepthwiseLayout DepthwiseLayout { get; private set; }
+    internal delegate*<in WindowOp, in DepthwiseArgs, int, int, void> Depthwise { get; private set; }
 
     /// <summary>Variant of pooling, elementwise, requantize and bilinear resize: Vector128 unless the table is the
     /// reference one.</summary>
@@ -88,6 +91,13 @@ public sealed unsafe class KernelTable
     /// <summary>Lookup tables: NEON TBL/TBX on ARM64, scalar elsewhere (x86 has no 256-byte table lookup).</summary>
     public KernelVariant LutVariant { get; }
     internal delegate*<ref sbyte, ref sbyte, ref sbyte, nint, void> Lut { get; }
+
+    private void SetDepthwise<TRow>(KernelVariant variant) where TRow : struct, IDepthwiseRow
+    {
+        DepthwiseVariant = variant;
+        DepthwiseLayout = TRow.Layout;
+        Depthwise = &DepthwiseDriver.Run<TRow>;
+    }
 
     private void SetGemm<TKernel>(KernelVariant variant) where TKernel : struct, IGemmMicrokernel
         => SetGemm(variant, TKernel.Tile, &GemmDriver.Run<TKernel>);

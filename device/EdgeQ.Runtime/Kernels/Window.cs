@@ -90,10 +90,6 @@ internal static unsafe class Window
     public static Vector128<sbyte> LoadChannels(sbyte* p, nuint count)
         => count == 16 ? Vector128.Load(p) : VectorIO.LoadPartial(ref *p, count);
 
-    /// <summary>Loads the first <paramref name="count"/> (&lt;= 8) channels at <paramref name="p"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector64<sbyte> LoadChannels8(sbyte* p, nuint count) => VectorIO.LoadPartial8(ref *p, count);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreChannels(Vector128<sbyte> v, sbyte* p, nuint count)
     {

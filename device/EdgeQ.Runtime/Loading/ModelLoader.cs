@@ -113,7 +113,7 @@ public static class ModelLoader
                     break;
                 case DepthwiseConv2DParams p:
                     Add(new DepthwiseOp(Name, Activation(0), Output(), Shape(0),
-                        Depthwise.Pack(Weights(), Shape(0).C, Geometry(p.Window), Bias(), ZeroPoint(0), Multipliers(), Clamp(p))));
+                        Depthwise.Pack(kernels, Weights(), Shape(0).C, Geometry(p.Window), Bias(), ZeroPoint(0), Multipliers(), Clamp(p))));
                     break;
                 case TransposeConv2DParams p:
                     Add(new TransposeConvOp(Name, Activation(0), Output(), Shape(0),

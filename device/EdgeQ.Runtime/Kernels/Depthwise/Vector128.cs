@@ -7,13 +7,17 @@ namespace EdgeQ.Runtime.Kernels;
 /// int32 and accumulated, one tap at a time.</summary>
 internal unsafe struct DepthwiseC16Vector128 : IDepthwiseMac
 {
+    public static DepthwiseLayout Layout => DepthwiseLayout.Int8;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Accumulate(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
+    public static void Accumulate<TBlock>(ref Int32x16 acc, sbyte** taps, int tapCount, nint offset, byte* weights, nuint count)
+        where TBlock : struct, IChannelBlock
     {
-        for (int t = 0; t < tapCount; t++)
+        sbyte* w = (sbyte*)weights;
+        for (sbyte** tap = taps, end = taps + tapCount; tap < end; tap++, w += Depthwise.Block)
         {
-            (Vector128<short> xLo, Vector128<short> xHi) = Vector128.Widen(Window.LoadChannels(taps[t] + channel, count));
-            (Vector128<short> wLo, Vector128<short> wHi) = Vector128.Widen(Vector128.Load(weights + t * weightStride));
+            (Vector128<short> xLo, Vector128<short> xHi) = Vector128.Widen(ChannelBlock.Load<TBlock>(*tap + offset, count));
+            (Vector128<short> wLo, Vector128<short> wHi) = Vector128.Widen(Vector128.Load(w));
             (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(xLo * wLo);
             (Vector128<int> p2, Vector128<int> p3) = Vector128.Widen(xHi * wHi);
             acc.Add(p0, p1, p2, p3);
@@ -21,13 +25,14 @@ internal unsafe struct DepthwiseC16Vector128 : IDepthwiseMac
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Accumulate8(ref Int32x16 acc, sbyte** taps, int tapCount, nint channel, sbyte* weights, nint weightStride, nuint count)
+    public static void Accumulate8<TBlock>(ref Int32x16 acc, sbyte** taps, int tapCount, nint offset, byte* weights, nuint count)
+        where TBlock : struct, IChannelBlock
     {
-        for (int t = 0; t < tapCount; t++)
+        sbyte* w = (sbyte*)weights;
+        for (sbyte** tap = taps, end = taps + tapCount; tap < end; tap++, w += Depthwise.Block)
         {
-            Vector128<short> x = Vector128.WidenLower(Window.LoadChannels8(taps[t] + channel, count).ToVector128Unsafe());
-            Vector128<short> w = Vector128.WidenLower(Vector128.Load(weights + t * weightStride));
-            (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(x * w);
+            Vector128<short> x = Vector128.WidenLower(ChannelBlock.Load8<TBlock>(*tap + offset, count).ToVector128Unsafe());
+            (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(x * Vector128.WidenLower(Vector128.Load(w)));
             acc.C0 += p0;
             acc.C1 += p1;
         }
