@@ -51,7 +51,7 @@ public sealed class ResNet18AccuracyTests(ITestOutputHelper output)
         }
         var naive = PackAndEvaluate(BiasCorrectionMethod.None);
         var iterative = PackAndEvaluate(BiasCorrectionMethod.Iterative);
-        // Measured: none MEASURED_NONE, iterative MEASURED_IT. Before the output check (docs/bias-correction.md,
+        // Measured: none 19.74 dB / 0.99577, iterative 20.06 dB / 0.99619 (9 of 22 corrections rejected). Before the output check (docs/bias-correction.md,
         // "Acceptance") iterative correction cost ResNet18 ~9 dB here (11.06 dB, 0.99103): the first assertion catches that
         // coming back, the margins catch a broken pipeline (a wrong layer or scale is far below 5 dB and 0.9).
         Assert.True(iterative.SqnrDb >= naive.SqnrDb - 0.5, $"iterative {iterative.SqnrDb:F2} dB vs none {naive.SqnrDb:F2} dB");
