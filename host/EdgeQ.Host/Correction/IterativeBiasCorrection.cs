@@ -23,8 +23,12 @@ public readonly record struct ShiftSummary(double Mean, double Spread)
 /// <param name="HeldOutErrorChange">Change of the layer's pre-activation mean squared error against float on the
 /// held-out images (negative: better); null when too few images were given to hold any out.</param>
 /// <param name="ClampedChannels">Channels whose corrected bias had to be clamped to keep the accumulator in int32.</param>
+/// <param name="HeldOutOutputErrorChange">Change of the mean squared error against float, on the held-out images and
+/// measured on the int8 runtime, of the tensor the correction is judged on
+/// (<see cref="IterativeBiasCorrection.JudgedTensor"/>); null when it was not measured (nothing held out, or the
+/// pre-activation check already rejected the correction).</param>
 public sealed record LayerCorrection(string Layer, int Channels, ShiftSummary Before, ShiftSummary After, double? HeldOutErrorChange,
-    bool Accepted, int ClampedChannels);
+    bool Accepted, int ClampedChannels, double? HeldOutOutputErrorChange = null);
 
 /// <summary>
 /// Iterative bias correction (Finkelstein et al. 2019) measured on the int8 runtime (docs/bias-correction.md): in
@@ -45,7 +49,9 @@ public static class IterativeBiasCorrection
         var graph = plan.Graph;
         var layers = graph.Nodes.Where(plan.Layers.ContainsKey).ToList();
         bool[] heldOut = Enumerable.Range(0, images.Count).Select(i => images.Count >= MinimumForHoldOut && i % HoldOutEvery == HoldOutEvery - 1).ToArray();
-        var (floatMeans, inputs) = RunFloat(plan, images, layers, heldOut, f => reportFraction?.Invoke(f / (layers.Count + 1)));
+        var judged = layers.Select(n => JudgedTensor(graph, n)).ToHashSet();
+        var (floatMeans, inputs, judgedFloats) = RunFloat(plan, images, layers, heldOut, judged, f => reportFraction?.Invoke(f / (layers.Count + 1)));
+        var heldOutInputs = inputs.Where((_, i) => heldOut[i]).ToArray();
         var metadata = new EqmMetadata("bias-correction", ModelPacker.Producer, "");
         var corrections = new List<LayerCorrection>();
         for (int l = 0; l < layers.Count; l++)
@@ -67,9 +73,64 @@ public static class IterativeBiasCorrection
                     Progress(i + 1);
                 }
             }
-            corrections.Add(Correct(layer, plan.Layers[layer], sums, floatMeans[layer]));
+            var previous = (int[])plan.Layers[layer].Bias.Clone();
+            var correction = Correct(layer, plan.Layers[layer], sums, floatMeans[layer]);
+            if (correction is { Accepted: true, HeldOutErrorChange: not null } && !previous.SequenceEqual(plan.Layers[layer].Bias))
+                correction = Judge(plan, layer, correction, previous, heldOutInputs, judgedFloats[JudgedTensor(graph, layer)], metadata, preprocessing);
+            corrections.Add(correction);
         }
         return corrections;
+    }
+
+    /// <summary>
+    /// The tensor a layer's correction is judged on: its output after the fused activation, or, when its only consumer
+    /// is an Add (a residual join), that Add's output after its own activation. A mean correction always lowers the
+    /// pre-activation error on images that share the fitted shift, but a ReLU or a residual Add after it can turn the
+    /// same constant into a larger error (docs/bias-correction.md, "Acceptance").
+    /// </summary>
+    public static Value JudgedTensor(Graph graph, Node layer) =>
+        graph.Consumers(layer.Output) is [BinaryNode { Kind: BinaryKind.Add } add] ? add.Output : layer.Output;
+
+    /// <summary>
+    /// Keeps the corrected bias only if it also lowers the judged tensor's error against float on the held-out images,
+    /// both measured on the int8 runtime (corrected bias, then the previous one).
+    /// </summary>
+    private static LayerCorrection Judge(QuantizationPlan plan, Node layer, LayerCorrection correction, int[] previous,
+        sbyte[][] heldOutInputs, List<float[]> floats, EqmMetadata metadata, ImagePreprocessing preprocessing)
+    {
+        var bias = plan.Layers[layer].Bias;
+        var corrected = (int[])bias.Clone();
+        var judged = JudgedTensor(plan.Graph, layer);
+        double correctedError = OutputError(plan, judged, heldOutInputs, floats, metadata, preprocessing);
+        previous.CopyTo(bias, 0);
+        double previousError = OutputError(plan, judged, heldOutInputs, floats, metadata, preprocessing);
+        bool accepted = correctedError <= previousError;
+        if (accepted) corrected.CopyTo(bias, 0);
+        return correction with { Accepted = accepted, After = accepted ? correction.After : correction.Before,
+            HeldOutOutputErrorChange = correctedError - previousError };
+    }
+
+    /// <summary>Mean squared error of the int8 runtime's <paramref name="tensor"/> against float, real units.</summary>
+    private static double OutputError(QuantizationPlan plan, Value tensor, sbyte[][] inputs, List<float[]> floats, EqmMetadata metadata,
+        ImagePreprocessing preprocessing)
+    {
+        using var model = InferenceModel.Load(EqmLowering.LowerPrefix(plan, tensor, metadata, preprocessing));
+        var spec = model.Outputs[0];
+        var raw = new sbyte[model.OutputBytes];
+        var dequantized = new float[spec.Tensor.Bytes];
+        double error = 0, count = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            model.Run(inputs[i], raw);
+            spec.ToFloat(raw.AsSpan(spec.Offset, spec.Tensor.Bytes), dequantized);
+            for (int j = 0; j < dequantized.Length; j++)
+            {
+                double e = dequantized[j] - floats[i][j];
+                error += e * e;
+            }
+            count += dequantized.Length;
+        }
+        return error / count;
     }
 
     private static LayerCorrection Correct(Node layer, QuantizedLayer quantized, WindowSums sums, (double[] Fit, double[] HeldOut) floatMeans)
@@ -107,11 +168,16 @@ public static class IterativeBiasCorrection
 
     /// <summary>
     /// One float pass: every layer's per-channel pre-activation mean on the correction and on the held-out images,
-    /// and the images quantized as the int8 model's input.
+    /// the images quantized as the int8 model's input, and the judged tensors on the held-out images (in image order).
     /// </summary>
-    private static (Dictionary<Node, (double[] Fit, double[] HeldOut)> Means, sbyte[][] Inputs) RunFloat(QuantizationPlan plan,
-        ICalibrationData images, IReadOnlyList<Node> layers, bool[] heldOut, Action<double> reportFraction)
+    private static (Dictionary<Node, (double[] Fit, double[] HeldOut)> Means, sbyte[][] Inputs, Dictionary<Value, List<float[]>> Judged)
+        RunFloat(QuantizationPlan plan, ICalibrationData images, IReadOnlyList<Node> layers, bool[] heldOut, IReadOnlySet<Value> judged,
+            Action<double> reportFraction)
     {
+        var heldOutIndex = new int[images.Count];
+        for (int i = 0, h = 0; i < images.Count; i++) heldOutIndex[i] = heldOut[i] ? h++ : -1;
+        int heldOutCount = heldOut.Count(h => h);
+        var judgedFloats = judged.ToDictionary(v => v, _ => Enumerable.Repeat(Array.Empty<float>(), heldOutCount).ToList());
         var graph = plan.Graph;
         var executor = new FloatExecutor(graph);
         var fit = layers.ToDictionary(n => n, n => new ChannelStatistics(n.Output.Shape[^1]));
@@ -128,11 +194,13 @@ public static class IterativeBiasCorrection
                 bool preActivation = o.PreActivation || NodeKernels.FusedActivation(o.Node).Kind == ActivationKind.None;
                 if (preActivation && o.Value == o.Node.Output && fit.ContainsKey(o.Node))
                     (heldOut[first + o.Sample] ? held : fit)[o.Node].Add(o.Tensor.Floats);
+                if (!o.PreActivation && heldOut[first + o.Sample] && judgedFloats.TryGetValue(o.Value, out var stored))
+                    lock (stored) stored[heldOutIndex[first + o.Sample]] = o.Tensor.Floats.ToArray();
             }
             executor.RunBatch(batch.Select(x => (IReadOnlyDictionary<string, TensorData>)new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = x }).ToList(),
                 Observe);
             reportFraction((start + count) / (double)images.Count);
         }
-        return (layers.ToDictionary(n => n, n => (fit[n].Means, held[n].Means)), inputs);
+        return (layers.ToDictionary(n => n, n => (fit[n].Means, held[n].Means)), inputs, judgedFloats);
     }
 }

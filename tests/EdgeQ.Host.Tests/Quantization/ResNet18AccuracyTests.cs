@@ -12,9 +12,9 @@ using Xunit.Abstractions;
 namespace EdgeQ.Host.Tests.Quantization;
 
 /// <summary>
-/// The real ResNet18 featurizer (no classifier head) packed per-channel with iterative correction: its 512-d feature
-/// against float. A cheaper subset of the docs/accuracy.md setup (32 even-numbered photos calibrate, 16 odd-numbered
-/// ones evaluate), so it runs in about a minute here.
+/// The real ResNet18 featurizer (no classifier head) packed per-channel without and with iterative correction: its
+/// 512-d feature against float. A cheaper subset of the docs/accuracy.md setup (32 even-numbered photos calibrate, 16 odd-numbered
+/// ones evaluate), so it runs in about two minutes here.
 /// </summary>
 public sealed class ResNet18AccuracyTests(ITestOutputHelper output)
 {
@@ -32,20 +32,30 @@ public sealed class ResNet18AccuracyTests(ITestOutputHelper output)
     {
         var photos = Directory.GetFiles(TestData.ImageNetSamples, "*.jpg").Order(StringComparer.Ordinal).ToList();
         var imports = new ImportOptions { InputShapes = new Dictionary<string, int[]> { [ResNet18Model.InputName] = [1, 3, 224, 224] } };
-        var graph = GraphOptimizer.Load(RealModelTests.ResNet18Path, imports);
-        var clock = Stopwatch.StartNew();
-        var calibration = new ImageCalibrationData(Spread(photos.Where((_, i) => i % 2 == 0).ToList(), 32), Caffe, graph.Inputs[0].Shape);
-        var model = ModelPacker.Pack(graph, calibration, new PackOptions { Preprocessing = Caffe, CalibrationImages = 32 }).Model;
-        var packTime = clock.Elapsed;
-        using var int8 = InferenceModel.Load(model);
-        var evaluation = new ImageCalibrationData(Spread(photos.Where((_, i) => i % 2 == 1).ToList(), 16), Caffe, graph.Inputs[0].Shape);
-        var accuracy = AccuracyEvaluator.Evaluate(GraphOptimizer.Load(RealModelTests.ResNet18Path, imports), int8, evaluation);
-        output.WriteLine($"ResNet18 per-channel W8 iterative, 32 calibration / 16 evaluation photos: feature SQNR {accuracy.SqnrDb:F2} dB, " +
-            $"cosine {accuracy.Cosine:F5}; pack {packTime.TotalSeconds:F0} s");
-        // Measured 11.06 dB and 0.99103 (the full 256/500 setup: 10.88 dB, 0.99078; without correction 20.6 dB, 0.996:
-        // on ResNet18 iterative correction costs feature SQNR, docs/accuracy.md). The margins catch a broken pipeline
-        // (a wrong layer or scale is far below 5 dB and 0.9), and a correction that hurts even more.
-        Assert.True(accuracy.SqnrDb > 9, $"SQNR {accuracy.SqnrDb:F2} dB");
-        Assert.True(accuracy.Cosine > 0.985, $"cosine {accuracy.Cosine:F5}");
+        var calibrationPhotos = Spread(photos.Where((_, i) => i % 2 == 0).ToList(), 32);
+        var evaluationPhotos = Spread(photos.Where((_, i) => i % 2 == 1).ToList(), 16);
+        AccuracyReport PackAndEvaluate(BiasCorrectionMethod correction)
+        {
+            var graph = GraphOptimizer.Load(RealModelTests.ResNet18Path, imports);
+            var clock = Stopwatch.StartNew();
+            var calibration = new ImageCalibrationData(calibrationPhotos, Caffe, graph.Inputs[0].Shape);
+            var result = ModelPacker.Pack(graph, calibration, new PackOptions { Preprocessing = Caffe, CalibrationImages = 32, BiasCorrection = correction });
+            var packTime = clock.Elapsed;
+            using var int8 = InferenceModel.Load(result.Model);
+            var evaluation = new ImageCalibrationData(evaluationPhotos, Caffe, graph.Inputs[0].Shape);
+            var accuracy = AccuracyEvaluator.Evaluate(GraphOptimizer.Load(RealModelTests.ResNet18Path, imports), int8, evaluation);
+            output.WriteLine($"ResNet18 per-channel W8 {correction}, 32 calibration / 16 evaluation photos: feature SQNR {accuracy.SqnrDb:F2} dB, " +
+                $"cosine {accuracy.Cosine:F5}; pack {packTime.TotalSeconds:F0} s; rejected: " +
+                string.Join(", ", result.Corrections.Where(c => !c.Accepted).Select(c => c.Layer)));
+            return accuracy;
+        }
+        var naive = PackAndEvaluate(BiasCorrectionMethod.None);
+        var iterative = PackAndEvaluate(BiasCorrectionMethod.Iterative);
+        // Measured: none 19.74 dB / 0.99577, iterative 20.06 dB / 0.99619 (9 of 22 corrections rejected). Before the output check (docs/bias-correction.md,
+        // "Acceptance") iterative correction cost ResNet18 ~9 dB here (11.06 dB, 0.99103): the first assertion catches that
+        // coming back, the margins catch a broken pipeline (a wrong layer or scale is far below 5 dB and 0.9).
+        Assert.True(iterative.SqnrDb >= naive.SqnrDb - 0.5, $"iterative {iterative.SqnrDb:F2} dB vs none {naive.SqnrDb:F2} dB");
+        Assert.True(iterative.SqnrDb > 18, $"SQNR {iterative.SqnrDb:F2} dB");
+        Assert.True(iterative.Cosine > 0.993, $"cosine {iterative.Cosine:F5}");
     }
 }
