@@ -238,6 +238,7 @@ public static class PackCommand
                 shift_after_mean = c.After.Mean,
                 shift_after_spread = c.After.Spread,
                 held_out_error_change = c.HeldOutErrorChange,
+                held_out_output_error_change = c.HeldOutOutputErrorChange,
                 accepted = c.Accepted,
                 clamped_channels = c.ClampedChannels,
             }),
