@@ -66,6 +66,16 @@ public sealed class InputSizeOptionTests : IDisposable
         Assert.Contains(message, Assert.Single(run.StderrLines));
     }
 
+    [Fact]
+    public void A_size_that_differs_from_a_fixed_input_is_a_usage_error()
+    {
+        string mobileNet = Path.GetFullPath(Path.Combine(ImageNetSamples, "../models/mobilenet_v1_0.25_224.onnx"));
+        var run = CliRun.Of("inspect", mobileNet, "--input-size", "160x160");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("has a fixed size 224x224, not 160x160", Assert.Single(run.StderrLines));
+        Assert.Equal(0, CliRun.Of("inspect", mobileNet, "--input-size", "224x224").ExitCode);
+    }
+
     private string CalibrationList()
     {
         string list = Path.Combine(folder, "images.txt");
