@@ -40,9 +40,9 @@ public static class InspectCommand
         {
             return GraphOptimizer.Load(path.FullName, options);
         }
-        catch (DynamicInputException e)
+        catch (OnnxImportException e) when (e.DynamicInput is not null)
         {
-            throw new UsageException($"{path.Name}: input '{e.Input}' has no fixed size ({e.Dimensions}); give one with --input-size HxW, e.g. --input-size 640x640");
+            throw new UsageException($"{path.Name}: input '{e.DynamicInput}' has no fixed size ({e.DynamicShape}); give one with --input-size HxW, e.g. --input-size 640x640");
         }
         catch (OnnxImportException e)
         {

@@ -138,8 +138,8 @@ public static class OnnxImporter
         if (dynamic.Count > 0)
         {
             string dimensions = string.Join("x", dims.Select((dim, d) => dynamic.Contains(d) ? (dim.DimParam is "" ? "?" : dim.DimParam) : shape[d].ToString(CultureInfo.InvariantCulture)));
-            throw new DynamicInputException(input.Name, $"graph input '{input.Name}' has dynamic dimensions ({dimensions}); " +
-                "give its shape (ImportOptions.InputShapes or InputSize)", dimensions);
+            throw new OnnxImportException($"graph input '{input.Name}' has a dynamic dimension {dynamic[0]} ('{dims[dynamic[0]].DimParam}') " +
+                $"({dimensions}); give its shape (ImportOptions.InputShapes or InputSize)") { DynamicInput = input.Name, DynamicShape = dimensions };
         }
         return new Value(input.Name, type, shape);
     }
