@@ -23,13 +23,14 @@ public static class EvalCommand
         var labels = new Option<FileInfo?>("--labels") { Description = "TSV with a header and columns file, class_index (or an idx1 label file)" };
         var count = new Option<int?>("--count") { Description = "Use this many images, spread over IMAGES (default: all)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: images, float_top1, int8_top1, top1_agreement, sqnr_db, cosine" };
+        var inputSize = InspectCommand.InputSizeOption();
         var command = new Command("eval", "Compare a float ONNX model and its int8 .eqm: top-1, top-1 agreement, output SQNR and cosine similarity")
         {
-            onnx, eqm, images, labels, count, json,
+            onnx, eqm, images, labels, count, json, inputSize,
         };
         command.SetAction(parse =>
         {
-            var graph = InspectCommand.LoadGraph(parse.GetValue(onnx)!);
+            var graph = InspectCommand.LoadGraph(parse.GetValue(onnx)!, parse.GetValue(inputSize));
             var eqmFile = parse.GetValue(eqm)!;
             if (!eqmFile.Exists) throw new UsageException($"model not found: {eqmFile.FullName}");
             using var model = PackCommand.Guarded(() => InferenceModel.Open(eqmFile.FullName));

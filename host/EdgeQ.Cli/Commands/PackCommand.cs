@@ -65,11 +65,12 @@ public static class PackCommand
         var preset = new Option<string?>("--preset") { Description = $"Preprocessing preset: {string.Join(", ", Presets.Keys)}" };
         preset.AcceptOnlyFromAmong([.. Presets.Keys]);
         var labels = new Option<FileInfo?>("--labels") { Description = "Class names, one a line, stored in the model" };
+        var inputSize = InspectCommand.InputSizeOption();
         var report = new Option<DirectoryInfo?>("--report") { Description = "Write report.json (per-layer correction figures and SQNR, accuracy) and report.html (the same with plots) into this folder" };
         var command = new Command("pack", "Calibrate, quantize to int8, correct quantization bias and write an .eqm model")
         {
             model, calib, output, board, weights, wbits, equalize, calibration, calibCount, correctionCount, biasCorrection,
-            fineTuneSteps, fineTuneRate, mean, std, bgr, cropFraction, preset, labels, report,
+            fineTuneSteps, fineTuneRate, mean, std, bgr, cropFraction, preset, labels, inputSize, report,
         };
         command.SetAction(parse =>
         {
@@ -103,7 +104,7 @@ public static class PackCommand
             if (!Directory.Exists(Path.GetDirectoryName(outPath)))
                 throw new UsageException($"--out: the folder {Path.GetDirectoryName(outPath)} does not exist");
 
-            var graph = InspectCommand.LoadGraph(new FileInfo(modelPath));
+            var graph = InspectCommand.LoadGraph(new FileInfo(modelPath), parse.GetValue(inputSize));
             var progress = new ProgressBar(error);
             var clock = Stopwatch.StartNew();
             var result = Guarded(() =>
@@ -132,7 +133,7 @@ public static class PackCommand
                 var classes = IdxCalibrationData.ReadIdx(RepositoryFile(FixtureLabels), 0x801).Data;
                 using var int8 = InferenceModel.Load(result.Model);
                 // A fresh float graph: --equalize rewrote the packed one's weights.
-                accuracy = AccuracyEvaluator.Evaluate(InspectCommand.LoadGraph(new FileInfo(modelPath)), int8, evaluation.Data,
+                accuracy = AccuracyEvaluator.Evaluate(InspectCommand.LoadGraph(new FileInfo(modelPath), parse.GetValue(inputSize)), int8, evaluation.Data,
                     [.. evaluation.Names.Select(n => (int)classes[int.Parse(n, CultureInfo.InvariantCulture)])],
                     f => progress.Report(new PackProgress("evaluate", f)));
                 progress.Done();

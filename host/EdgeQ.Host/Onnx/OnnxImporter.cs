@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Onnx.Proto;
 using EdgeQ.Host.Transforms;
@@ -11,6 +12,9 @@ public sealed record ImportOptions
 
     /// <summary>Static shapes (ONNX order) for graph inputs with dynamic dimensions, by input name.</summary>
     public IReadOnlyDictionary<string, int[]>? InputShapes { get; init; }
+
+    /// <summary>Height and width for the dynamic spatial dimensions (2 and 3) of 4-D (NCHW) graph inputs.</summary>
+    public (int Height, int Width)? InputSize { get; init; }
 
     /// <summary>Values for graph inputs that should be treated as constants (e.g. shape inputs of operator tests).</summary>
     public IReadOnlyDictionary<string, TensorData>? ConstantInputs { get; init; }
@@ -111,6 +115,7 @@ public static class OnnxImporter
         if (options.InputShapes?.TryGetValue(input.Name, out var given) == true) return new Value(input.Name, type, (int[])given.Clone());
         var dims = tensorType.Shape?.Dim ?? throw new OnnxImportException($"graph input '{input.Name}' has no shape");
         var shape = new int[dims.Count];
+        var dynamic = new List<int>();
         for (int d = 0; d < dims.Count; d++)
         {
             if (dims[d].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[d].DimValue > 0)
@@ -118,8 +123,23 @@ public static class OnnxImporter
             else if (d == 0)
                 shape[d] = options.BatchSize;
             else
-                throw new OnnxImportException($"graph input '{input.Name}' has a dynamic dimension {d} ('{dims[d].DimParam}'); " +
-                    "give its shape (ImportOptions.InputShapes)");
+                dynamic.Add(d);
+        }
+        if (options.InputSize is { } size && dims.Count == 4)
+        {
+            // Only dynamic dimensions take the given size; a fixed size that differs is the caller's mistake.
+            foreach (var (d, length) in new[] { (2, size.Height), (3, size.Width) })
+            {
+                if (dynamic.Remove(d)) shape[d] = length;
+                else if (shape[d] != length)
+                    throw new OnnxImportException($"graph input '{input.Name}' has a fixed size {shape[2]}x{shape[3]}, not {size.Height}x{size.Width}");
+            }
+        }
+        if (dynamic.Count > 0)
+        {
+            string dimensions = string.Join("x", dims.Select((dim, d) => dynamic.Contains(d) ? (dim.DimParam is "" ? "?" : dim.DimParam) : shape[d].ToString(CultureInfo.InvariantCulture)));
+            throw new OnnxImportException($"graph input '{input.Name}' has a dynamic dimension {dynamic[0]} ('{dims[dynamic[0]].DimParam}') " +
+                $"({dimensions}); give its shape (ImportOptions.InputShapes or InputSize)") { DynamicInput = input.Name, DynamicShape = dimensions };
         }
         return new Value(input.Name, type, shape);
     }
