@@ -1,6 +1,6 @@
 using System.Text.Json;
 using EdgeQ.Runtime;
-using Google.Protobuf;
+using EdgeQ.Host.ModelZoo;
 
 namespace EdgeQ.Cli.Tests;
 
@@ -83,59 +83,17 @@ public sealed class InputSizeOptionTests : IDisposable
         return list;
     }
 
-    /// <summary>
-    /// x: float [1, 3, height, width] (symbolic height and width) -> Conv 3x3 (4 channels, bias) -> Relu -> GlobalAveragePool.
-    /// Written field by field (onnx.proto field numbers): the generated ONNX classes are internal to EdgeQ.Host.
-    /// </summary>
+    /// <summary>x: float [1, 3, height, width] (height and width symbolic) -> Conv 3x3 (4 channels, bias) -> Relu -> GlobalAveragePool.</summary>
     private static byte[] DynamicSizeModel()
     {
         var random = new Random(7);
-        float[] weight = [.. Enumerable.Range(0, 4 * 3 * 3 * 3).Select(_ => (float)(random.NextDouble() - 0.5))];
-        float[] bias = [0.1f, -0.05f, 0.2f, 0f];
-        byte[] graph = Concat(
-            Message(1, Node("Conv", ["x", "w", "b"], "c")),
-            Message(1, Node("Relu", ["c"], "r")),
-            Message(1, Node("GlobalAveragePool", ["r"], "y")),
-            Text(2, "dynamic"),
-            Message(5, Tensor("w", [4, 3, 3, 3], weight)),
-            Message(5, Tensor("b", [4], bias)),
-            Message(11, ValueInfo("x", Dimension(1), Dimension(3), Dimension("height"), Dimension("width"))),
-            Message(12, ValueInfo("y")));
-        byte[] opset = Concat(Text(1, ""), Varint(2, 13));
-        return Concat(Varint(1, 8), Message(8, opset), Message(7, graph));
+        var onnx = new OnnxModelWriter("dynamic", opset: 13);
+        string x = onnx.Input("x", [1, 3, 0, 0], [null, null, "height", "width"]);
+        onnx.Output("y", 1, 4, 1, 1);
+        string weight = onnx.Initializer("w", [4, 3, 3, 3], Enumerable.Range(0, 4 * 3 * 3 * 3).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray());
+        string bias = onnx.Initializer("b", [4], new[] { 0.1f, -0.05f, 0.2f, 0f });
+        string relu = onnx.Node("Relu", [onnx.Node("Conv", [x, weight, bias])]);
+        onnx.NamedNode("GlobalAveragePool", "y", [relu]);
+        return onnx.ToBytes();
     }
-
-    private static byte[] Node(string op, string[] inputs, string output) =>
-        Concat([.. inputs.Select(i => Text(1, i)), Text(2, output), Text(3, output), Text(4, op)]);
-
-    private static byte[] Tensor(string name, long[] dims, float[] values) =>
-        Concat([.. dims.Select(d => Varint(1, d)), Varint(2, 1), Text(8, name), Bytes(9, [.. values.SelectMany(BitConverter.GetBytes)])]);
-
-    /// <summary>A float tensor value; without dimensions its shape is left unspecified.</summary>
-    private static byte[] ValueInfo(string name, params byte[][] dims)
-    {
-        byte[] tensorType = Concat(Varint(1, 1), dims.Length > 0 ? Message(2, Concat(dims)) : []);
-        return Concat(Text(1, name), Message(2, Message(1, tensorType)));
-    }
-
-    private static byte[] Dimension(long value) => Message(1, Varint(1, value));
-    private static byte[] Dimension(string symbol) => Message(1, Text(2, symbol));
-
-    private static byte[] Varint(int field, long value) => Field(field, WireFormat.WireType.Varint, o => o.WriteInt64(value));
-    private static byte[] Text(int field, string value) => Field(field, WireFormat.WireType.LengthDelimited, o => o.WriteString(value));
-    private static byte[] Bytes(int field, byte[] value) => Field(field, WireFormat.WireType.LengthDelimited, o => o.WriteBytes(ByteString.CopyFrom(value)));
-    private static byte[] Message(int field, byte[] body) => Bytes(field, body);
-
-    private static byte[] Field(int field, WireFormat.WireType type, Action<CodedOutputStream> write)
-    {
-        using var memory = new MemoryStream();
-        using (var output = new CodedOutputStream(memory, leaveOpen: true))
-        {
-            output.WriteTag(field, type);
-            write(output);
-        }
-        return memory.ToArray();
-    }
-
-    private static byte[] Concat(params byte[][] parts) => [.. parts.SelectMany(p => p)];
 }

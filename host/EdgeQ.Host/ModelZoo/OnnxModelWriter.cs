@@ -15,10 +15,13 @@ internal sealed class OnnxModelWriter(string graphName, int opset, string produc
     // Names given by the caller (graph inputs, outputs, named node outputs), which generated node outputs must avoid.
     private readonly HashSet<string> givenNames = [];
 
-    public string Input(string name, params int[] shape)
+    public string Input(string name, params int[] shape) => Input(name, shape, symbols: null);
+
+    /// <summary>An input whose dimensions with a non-null symbol are left free (named, as exporters write them).</summary>
+    public string Input(string name, int[] shape, string?[]? symbols)
     {
         givenNames.Add(name);
-        graph.Input.Add(FloatValueInfo(name, shape));
+        graph.Input.Add(FloatValueInfo(name, shape, symbols));
         return name;
     }
 
@@ -82,10 +85,12 @@ internal sealed class OnnxModelWriter(string graphName, int opset, string produc
         _ => throw new ArgumentException($"attribute {name}: unsupported type {value.GetType().Name}"),
     };
 
-    private static ValueInfoProto FloatValueInfo(string name, int[] shape)
+    private static ValueInfoProto FloatValueInfo(string name, int[] shape, string?[]? symbols = null)
     {
         var tensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = new TensorShapeProto() };
-        tensorType.Shape.Dim.AddRange(shape.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
+        tensorType.Shape.Dim.AddRange(shape.Select((d, i) => symbols?[i] is { } symbol
+            ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
+            : new TensorShapeProto.Types.Dimension { DimValue = d }));
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
     }
 }
