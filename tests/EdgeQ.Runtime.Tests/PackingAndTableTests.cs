@@ -101,6 +101,22 @@ public class PackingAndTableTests
         Assert.Contains("kernel selftest passed", text);
     }
 
+    [Fact]
+    public void Every_vector_variant_runs_a_vector_depthwise_kernel()
+    {
+        // The AVX-VNNI table (GEMM only) must keep the AVX2 depthwise kernel, not fall back to Vector128.
+        foreach (KernelVariant v in KernelVariants.Supported.Where(v => v != KernelVariant.Reference))
+        {
+            KernelVariant expected = v switch
+            {
+                KernelVariant.Avx2 or KernelVariant.AvxVnni => KernelVariant.Avx2,
+                KernelVariant.Neon or KernelVariant.NeonDot => KernelVariant.Neon,
+                _ => KernelVariant.Vector128,
+            };
+            Assert.Equal(expected, KernelTable.Create(v).DepthwiseVariant);
+        }
+    }
+
     [Theory]
     [InlineData("sse9")]
     [InlineData("neon")]

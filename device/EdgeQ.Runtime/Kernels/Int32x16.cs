@@ -30,12 +30,11 @@ internal struct Int32x16
 
     /// <summary>Requantizes the low 8 accumulators with their 8 multipliers; the high 8 bytes are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly Vector128<sbyte> Requantize8(ref float multipliers, in OutputQuant q)
-        => Requantization.Narrow(Requantization.FromAccumulator(C0, Vector128.LoadUnsafe(ref multipliers, 0), q),
-            Requantization.FromAccumulator(C1, Vector128.LoadUnsafe(ref multipliers, 4), q), default, default);
+    public readonly Vector128<sbyte> Requantize8(ref float multipliers, in VectorQuant q)
+        => Requantization.FromAccumulators8(C0, C1, ref multipliers, q);
 
     /// <summary>Requantizes the 16 accumulators with their 16 multipliers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly Vector128<sbyte> Requantize(ref float multipliers, in OutputQuant q)
+    public readonly Vector128<sbyte> Requantize(ref float multipliers, in VectorQuant q)
         => Requantization.FromAccumulators(C0, C1, C2, C3, ref multipliers, q);
 }

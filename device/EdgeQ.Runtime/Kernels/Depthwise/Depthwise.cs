@@ -269,7 +269,7 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
         byte* weights = args.Weights + c / Depthwise.Block * args.BlockBytes;
         int* bias = args.Bias + c;
         float* multipliers = args.Multipliers + c;
-        OutputQuant output = args.Output;
+        var output = new VectorQuant(args.Output);
         nint channels = args.Channels, offset = c;
         for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
         {
@@ -286,7 +286,7 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
                 result = acc.Requantize(ref *multipliers, output);
             }
             if (!TBlock.Full) VectorIO.StorePartial(result, ref *y, count);
-            else if (TWidth.Eight) Unsafe.WriteUnaligned(y, result.AsUInt64().ToScalar());
+            else if (TWidth.Eight) result.GetLower().Store(y);
             else result.Store(y);
         }
     }

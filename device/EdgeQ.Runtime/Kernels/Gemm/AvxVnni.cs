@@ -13,7 +13,7 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
     public static GemmTile Tile => new(4, 16, 4, InputOffset: 128);
 
     public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
-        in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
+        in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
         ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);

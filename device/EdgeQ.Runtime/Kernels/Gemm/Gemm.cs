@@ -105,7 +105,7 @@ internal interface IGemmMicrokernel
     /// over K, requantized with the tile's multipliers, stored at <paramref name="c"/> (row stride
     /// <paramref name="ldc"/>). Rows beyond <paramref name="rows"/> alias the last valid row and are not stored.</summary>
     static abstract void Run(ref sbyte a, nint lda, nint rows, ref sbyte packedBlock, nint k, ref int bias,
-        ref float multipliers, in OutputQuant output, ref sbyte c, nint ldc, nuint cols);
+        ref float multipliers, in VectorQuant output, ref sbyte c, nint ldc, nuint cols);
 }
 
 /// <summary>The loop around a microkernel, shared by all vector variants: column blocks outside (a block of packed
@@ -121,7 +121,7 @@ internal static class GemmDriver
         ref int bias = ref MemoryMarshal.GetArrayDataReference(w.Bias);
         ref float multipliers = ref MemoryMarshal.GetArrayDataReference(w.Multipliers);
         nint blockBytes = nr * w.KPadded;
-        OutputQuant output = w.Output;
+        var output = new VectorQuant(w.Output);
 
         for (nint col = 0; col < n; col += nr)
         {
@@ -163,7 +163,7 @@ internal static class GemmDriver
     /// <summary>Requantizes and stores the valid rows of a 4 x 16 tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store4x16(in Int32x16 r0, in Int32x16 r1, in Int32x16 r2, in Int32x16 r3, nint rows,
-        ref float multipliers, in OutputQuant output, ref sbyte c, nint ldc, nuint cols)
+        ref float multipliers, in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
     {
         Store16(r0, ref multipliers, output, ref c, cols);
         if (rows > 1) Store16(r1, ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
@@ -173,7 +173,7 @@ internal static class GemmDriver
 
     /// <summary>Requantizes one row's 16 accumulators and stores the first <paramref name="cols"/> (&lt;= 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store16(in Int32x16 acc, ref float multipliers, in OutputQuant output, ref sbyte dst, nuint cols)
+    public static void Store16(in Int32x16 acc, ref float multipliers, in VectorQuant output, ref sbyte dst, nuint cols)
     {
         Vector128<sbyte> bytes = acc.Requantize(ref multipliers, output);
         if (cols == 16) bytes.StoreUnsafe(ref dst);
@@ -182,10 +182,10 @@ internal static class GemmDriver
 
     /// <summary>Requantizes the low 8 accumulators of a row and stores the first <paramref name="cols"/> (&lt;= 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store8(in Int32x16 acc, ref float multipliers, in OutputQuant output, ref sbyte dst, nuint cols)
+    public static void Store8(in Int32x16 acc, ref float multipliers, in VectorQuant output, ref sbyte dst, nuint cols)
     {
         Vector128<sbyte> bytes = acc.Requantize8(ref multipliers, output);
-        if (cols == 8) Unsafe.WriteUnaligned(ref Unsafe.As<sbyte, byte>(ref dst), bytes.AsUInt64().ToScalar());
+        if (cols == 8) bytes.GetLower().StoreUnsafe(ref dst);
         else VectorIO.StorePartial(bytes, ref dst, cols);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 
 namespace EdgeQ.Runtime.Kernels;
 
@@ -45,9 +46,7 @@ public static class Requantization
     // the integer conversion; they map to single minps/fmin instructions.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> FromFloat(Vector128<float> v, in OutputQuant q)
-        => Vector128.ConvertToInt32(Vector128.Round(
-               Vector128.MinNative(Vector128.MaxNative(v, Vector128.Create(q.Lo)), Vector128.Create(q.Hi))))
-           + Vector128.Create(q.ZeroPoint);
+        => FromFloat(v, Vector128.Create(q.Lo), Vector128.Create(q.Hi), Vector128.Create(q.ZeroPoint));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> FromAccumulator(Vector128<int> acc, Vector128<float> multiplier, in OutputQuant q)
@@ -63,10 +62,56 @@ public static class Requantization
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
         Vector128<int> a3, ref float multipliers, in OutputQuant q)
-        => Narrow(FromAccumulator(a0, Vector128.LoadUnsafe(ref multipliers, 0), q),
-                  FromAccumulator(a1, Vector128.LoadUnsafe(ref multipliers, 4), q),
-                  FromAccumulator(a2, Vector128.LoadUnsafe(ref multipliers, 8), q),
-                  FromAccumulator(a3, Vector128.LoadUnsafe(ref multipliers, 12), q));
+        => FromAccumulators(a0, a1, a2, a3, ref multipliers, new VectorQuant(q));
+
+    /// <summary>16 accumulators with their 16 multipliers to 16 int8, with the constants broadcast beforehand.
+    /// ARM64 rounds while converting (FCVTNS) and clamps after saturating narrows: for integer bounds
+    /// clamp-then-round equals round-then-clamp, and every saturation step is monotone and lands at or beyond the
+    /// bound it is clamped to, so the bytes equal the float clamp's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
+        Vector128<int> a3, ref float multipliers, in VectorQuant q)
+    {
+        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
+        Vector128<float> m2 = Vector128.LoadUnsafe(ref multipliers, 8), m3 = Vector128.LoadUnsafe(ref multipliers, 12);
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            Vector128<short> lo = ShiftedInt16(a0, a1, m0, m1, q), hi = ShiftedInt16(a2, a3, m2, m3, q);
+            Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(lo), hi);
+            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin), q.QMax);
+        }
+        return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q),
+                      FromFloat(Vector128.ConvertToSingle(a2) * m2, q), FromFloat(Vector128.ConvertToSingle(a3) * m3, q));
+    }
+
+    /// <summary>8 accumulators with their 8 multipliers to 8 int8 (the low half; the high half is zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromAccumulators8(Vector128<int> a0, Vector128<int> a1, ref float multipliers, in VectorQuant q)
+    {
+        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            Vector64<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(a0, a1, m0, m1, q));
+            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin.GetLower()), q.QMax.GetLower()).ToVector128Unsafe();
+        }
+        return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q), default, default);
+    }
+
+    /// <summary>ARM64: 8 lanes rounded to int32 (FCVTNS), saturated to int16 and shifted by the zero point.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<short> ShiftedInt16(Vector128<int> a0, Vector128<int> a1, Vector128<float> m0, Vector128<float> m1, in VectorQuant q)
+    {
+        Vector128<int> r0 = AdvSimd.ConvertToInt32RoundToEven(AdvSimd.ConvertToSingle(a0) * m0);
+        Vector128<int> r1 = AdvSimd.ConvertToInt32RoundToEven(AdvSimd.ConvertToSingle(a1) * m1);
+        return AdvSimd.AddSaturate(AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(r0), r1), q.ZeroPoint16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> FromFloat(Vector128<float> v, in VectorQuant q) => FromFloat(v, q.Lo, q.Hi, q.ZeroPoint);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> FromFloat(Vector128<float> v, Vector128<float> lo, Vector128<float> hi, Vector128<int> zeroPoint)
+        => Vector128.ConvertToInt32(Vector128.Round(Vector128.MinNative(Vector128.MaxNative(v, lo), hi))) + zeroPoint;
 
     /// <summary>16 accumulators sharing one multiplier to 16 int8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -74,4 +119,33 @@ public static class Requantization
         Vector128<int> a3, Vector128<float> multiplier, in OutputQuant q)
         => Narrow(FromAccumulator(a0, multiplier, q), FromAccumulator(a1, multiplier, q),
                   FromAccumulator(a2, multiplier, q), FromAccumulator(a3, multiplier, q));
+}
+
+/// <summary>An <see cref="OutputQuant"/> broadcast to vectors once, before a kernel's pixel or tile loop, so the
+/// requantization of each pixel or tile does not broadcast the bounds and zero point again.</summary>
+public readonly struct VectorQuant
+{
+    /// <summary>Float clamp bounds and the int32 zero point (the portable form).</summary>
+    public readonly Vector128<float> Lo, Hi;
+    public readonly Vector128<int> ZeroPoint;
+    /// <summary>ARM64 form: the zero point as int16, the clamp as int8 (qmin, qmax).</summary>
+    public readonly Vector128<short> ZeroPoint16;
+    public readonly Vector128<sbyte> QMin, QMax;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public VectorQuant(in OutputQuant q)
+    {
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            ZeroPoint16 = Vector128.Create((short)q.ZeroPoint);
+            QMin = Vector128.Create((sbyte)q.QMin);
+            QMax = Vector128.Create((sbyte)q.QMax);
+        }
+        else
+        {
+            Lo = Vector128.Create(q.Lo);
+            Hi = Vector128.Create(q.Hi);
+            ZeroPoint = Vector128.Create(q.ZeroPoint);
+        }
+    }
 }
