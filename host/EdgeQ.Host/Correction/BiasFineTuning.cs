@@ -111,7 +111,7 @@ public static class BiasFineTuning
     private static float[][] FloatOutputs(Graph graph, TensorData[] inputs)
     {
         var executor = new FloatExecutor(graph);
-        return executor.RunBatch(inputs.Select(x => (IReadOnlyDictionary<string, TensorData>)new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = x }).ToList())
+        return executor.RunBatch(inputs)
             .Select(r => r[graph.Outputs[0].Name].Floats).ToArray();
     }
 

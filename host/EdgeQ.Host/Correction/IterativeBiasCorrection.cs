@@ -188,7 +188,7 @@ public static class IterativeBiasCorrection
         {
             int count = Math.Min(ActivationCalibrator.BatchSize, images.Count - start), first = start;
             var batch = Enumerable.Range(start, count).AsParallel().AsOrdered().Select(images.Load).ToList();
-            for (int i = 0; i < count; i++) inputs[start + i] = batch[i].Floats.Select(x => (sbyte)inputQuantization.Quantize(x)).ToArray();
+            for (int i = 0; i < count; i++) inputs[start + i] = inputQuantization.QuantizeToInt8(batch[i].Floats);
             void Observe(in TensorObservation o)
             {
                 bool preActivation = o.PreActivation || NodeKernels.FusedActivation(o.Node).Kind == ActivationKind.None;
@@ -197,7 +197,7 @@ public static class IterativeBiasCorrection
                 if (!o.PreActivation && heldOut[first + o.Sample] && judgedFloats.TryGetValue(o.Value, out var stored))
                     lock (stored) stored[heldOutIndex[first + o.Sample]] = o.Tensor.Floats.ToArray();
             }
-            executor.RunBatch(batch.Select(x => (IReadOnlyDictionary<string, TensorData>)new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = x }).ToList(),
+            executor.RunBatch(batch,
                 Observe);
             reportFraction((start + count) / (double)images.Count);
         }

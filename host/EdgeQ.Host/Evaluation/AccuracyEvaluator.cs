@@ -35,7 +35,7 @@ public static class AccuracyEvaluator
         {
             var sample = images.Load(i);
             floats[i] = executor.Run(new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = sample })[graph.Outputs[0].Name].Floats;
-            model.Run(sample.Floats.Select(x => (sbyte)input.Quantize(x)).ToArray(), raw);
+            model.Run(input.QuantizeToInt8(sample.Floats), raw);
             ints[i] = new float[model.Outputs[0].Tensor.Bytes];
             model.Outputs[0].ToFloat(raw, ints[i]);
             reportFraction?.Invoke((i + 1) / (double)images.Count);
@@ -49,13 +49,7 @@ public static class AccuracyEvaluator
         int[] floatClass = floatOutputs.Select(o => TensorPrimitives.IndexOfMax(o)).ToArray();
         int[] int8Class = int8Outputs.Select(o => TensorPrimitives.IndexOfMax(o)).ToArray();
         double signal = 0, noise = 0;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < floatOutputs[i].Length; j++)
-            {
-                double f = floatOutputs[i][j], e = f - int8Outputs[i][j];
-                signal += f * f;
-                noise += e * e;
-            }
+        for (int i = 0; i < n; i++) Sqnr.Accumulate(floatOutputs[i], int8Outputs[i], ref signal, ref noise);
         double? Top1(int[] predicted) => labels is null ? null : Enumerable.Range(0, n).Count(i => predicted[i] == labels[i]) / (double)n;
         return new AccuracyReport(n, Top1(floatClass), Top1(int8Class),
             Enumerable.Range(0, n).Count(i => floatClass[i] == int8Class[i]) / (double)n, Sqnr.Decibels(signal, noise),

@@ -57,7 +57,7 @@ public static class LayerSqnrMeasurement
             var int8Outputs = batch.Select(sample =>
             {
                 var raw = new sbyte[model.OutputBytes];
-                model.Run(sample.Floats.Select(x => (sbyte)input.Quantize(x)).ToArray(), raw);
+                model.Run(input.QuantizeToInt8(sample.Floats), raw);
                 return raw;
             }).ToList();
             void Observe(in TensorObservation o)
@@ -66,18 +66,12 @@ public static class LayerSqnrMeasurement
                 var spec = model.Outputs[l];
                 var dequantized = new float[spec.Tensor.Bytes];
                 spec.ToFloat(int8Outputs[o.Sample].AsSpan(spec.Offset, spec.Tensor.Bytes), dequantized);
-                var floats = o.Tensor.Floats;
                 double s = 0, n = 0;
-                for (int j = 0; j < floats.Length; j++)
-                {
-                    double f = floats[j], e = f - dequantized[j];
-                    s += f * f;
-                    n += e * e;
-                }
+                Sqnr.Accumulate(o.Tensor.Floats, dequantized, ref s, ref n);
                 signal[l, first + o.Sample] = s;
                 noise[l, first + o.Sample] = n;
             }
-            executor.RunBatch(batch.Select(x => (IReadOnlyDictionary<string, TensorData>)new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = x }).ToList(),
+            executor.RunBatch(batch,
                 Observe);
             reportFraction?.Invoke((start + count) / (double)images.Count);
         }

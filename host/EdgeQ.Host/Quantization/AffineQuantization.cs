@@ -31,6 +31,14 @@ public readonly record struct AffineQuantization(float Scale, int ZeroPoint)
     public int Quantize(double real) =>
         (int)Math.Clamp(Math.Round(real / Scale, MidpointRounding.ToEven) + ZeroPoint, QMin, QMax);
 
+    /// <summary>A float tensor as the int8 bytes the device is fed (<see cref="Quantize"/> per element).</summary>
+    public sbyte[] QuantizeToInt8(ReadOnlySpan<float> reals)
+    {
+        var bytes = new sbyte[reals.Length];
+        for (int i = 0; i < reals.Length; i++) bytes[i] = (sbyte)Quantize(reals[i]);
+        return bytes;
+    }
+
     public float Dequantize(int q) => Scale * (q - ZeroPoint);
 
     public double Min => Dequantize(QMin);

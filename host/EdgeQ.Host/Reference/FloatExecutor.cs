@@ -75,4 +75,10 @@ public sealed class FloatExecutor
         Parallel.For(0, samples.Count, i => results[i] = Run(samples[i], observer, i));
         return results;
     }
+
+    /// <summary><see cref="RunBatch(IReadOnlyList{IReadOnlyDictionary{string, TensorData}}, TensorObserver?)"/> for
+    /// a graph's first input, one tensor per sample.</summary>
+    public Dictionary<string, TensorData>[] RunBatch(IReadOnlyList<TensorData> firstInputs, TensorObserver? observer = null) =>
+        RunBatch(firstInputs.Select(x => (IReadOnlyDictionary<string, TensorData>)new Dictionary<string, TensorData> { [graph.Inputs[0].Name] = x }).ToList(),
+            observer);
 }

@@ -1,3 +1,4 @@
+using EdgeQ.Host.Evaluation;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Quantization;
 using EdgeQ.Host.Reference;
@@ -18,7 +19,7 @@ public sealed class WeightQuantizationAccuracyTests(MobileNetFixture mobileNet, 
         double agreement = mobileNet.Top1Agreement(logits);
         double signal = mobileNet.FloatLogits.Sum(l => l.Sum(v => (double)v * v));
         double noise = logits.Zip(mobileNet.FloatLogits).Sum(p => p.First.Zip(p.Second).Sum(v => Math.Pow(v.First - v.Second, 2)));
-        double sqnr = 10 * Math.Log10(signal / noise);
+        double sqnr = Sqnr.Decibels(signal, noise);
         output.WriteLine($"{label}: top-1 agreement with float {agreement:P1}, logit SQNR {sqnr:F1} dB ({MobileNetFixture.EvaluationCount} photos)");
         return (agreement, sqnr);
     }
