@@ -70,12 +70,12 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
         {
             // A bounded wait, so cancellation is seen even when the camera stops delivering frames.
             int ready = calls.WaitReadable(fd, PollMilliseconds);
-            if (ready == -V4l2.Interrupted || ready == 0)
+            if (ready == -Errno.Interrupted || ready == 0)
                 continue;
             Check(ready, "wait for a frame");
             var buffer = new V4l2Buffer { Type = V4l2.VideoCaptureType, Memory = V4l2.MemoryMapped };
             int dequeued = calls.Ioctl(fd, V4l2.DequeueBuffer, &buffer);
-            if (dequeued == -V4l2.TryAgain)
+            if (dequeued == -Errno.TryAgain)
                 continue;
             Check(dequeued, "take a frame");
             try
@@ -118,7 +118,7 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
             throw Unavailable(-result);
         uint caps = (capability.Capabilities & V4l2.CapabilityDeviceCaps) != 0 ? capability.DeviceCaps : capability.Capabilities;
         if ((caps & V4l2.CapabilityVideoCapture) == 0 || (caps & V4l2.CapabilityStreaming) == 0)
-            throw Unavailable(V4l2.InvalidArgument);
+            throw Unavailable(Errno.InvalidArgument);
     }
 
     private void RequireYuyvSize()
@@ -154,8 +154,8 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
             Type = V4l2.VideoCaptureType, Width = (uint)width, Height = (uint)height, PixelFormat = V4l2.Yuyv, Field = V4l2.AnyField,
         };
         int result = calls.Ioctl(fd, V4l2.SetFormat, &requested);
-        if (result == -V4l2.Busy)
-            throw Unavailable(V4l2.Busy);
+        if (result == -Errno.Busy)
+            throw Unavailable(Errno.Busy);
         Check(result, "set the capture format");
         // The driver answers with the format it will send, which may differ from the one asked for.
         if (requested.Width != width || requested.Height != height || requested.PixelFormat != V4l2.Yuyv)
@@ -201,18 +201,18 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
     {
         if (result >= 0)
             return;
-        throw new IOException(-result == V4l2.NoSuchDevice
+        throw new IOException(-result == Errno.NoSuchDevice
             ? "the camera disappeared"
             : $"cannot {action} on camera {devicePath}: {Marshal.GetPInvokeErrorMessage(-result)}");
     }
 
     private CameraUnavailableException Unavailable(int errno) => new(errno switch
     {
-        V4l2.NoSuchFile or V4l2.NoSuchDevice => $"no camera at {devicePath}",
-        V4l2.PermissionDenied => $"no permission to open {devicePath} (add the user to the 'video' group)",
-        V4l2.Busy => $"camera {devicePath} is busy (another program is capturing from it)",
-        V4l2.InvalidArgument => $"{devicePath} is not a video capture device with memory-mapped streaming (try another /dev/videoN)",
-        V4l2.NotATypewriter => $"{devicePath} is not a V4L2 device",
+        Errno.NoSuchFile or Errno.NoSuchDevice => $"no camera at {devicePath}",
+        Errno.PermissionDenied => $"no permission to open {devicePath} (add the user to the 'video' group)",
+        Errno.Busy => $"camera {devicePath} is busy (another program is capturing from it)",
+        Errno.InvalidArgument => $"{devicePath} is not a video capture device with memory-mapped streaming (try another /dev/videoN)",
+        Errno.NotATypewriter => $"{devicePath} is not a V4L2 device",
         _ => $"cannot use camera {devicePath}: {Marshal.GetPInvokeErrorMessage(errno)}",
     });
 

@@ -44,9 +44,6 @@ internal static class V4l2
     public const uint CapabilityVideoCapture = 0x1, CapabilityStreaming = 0x04000000, CapabilityDeviceCaps = 0x80000000;
     public const uint DiscreteSize = 1, BufferError = 0x40;
     public const uint Yuyv = 'Y' | 'U' << 8 | 'Y' << 16 | 'V' << 24;
-
-    public const int NoSuchFile = 2, Interrupted = 4, TryAgain = 11, PermissionDenied = 13, Busy = 16, NoSuchDevice = 19,
-        InvalidArgument = 22, NotATypewriter = 25;
 }
 
 [StructLayout(LayoutKind.Sequential, Size = 104)]
@@ -132,7 +129,7 @@ internal sealed unsafe partial class LibcV4l2Calls : IV4l2Calls
     {
         int result;
         do result = IoControl(fd, request, argument);
-        while (result < 0 && Marshal.GetLastPInvokeError() == V4l2.Interrupted);
+        while (result < 0 && Marshal.GetLastPInvokeError() == Errno.Interrupted);
         return result >= 0 ? 0 : -Marshal.GetLastPInvokeError();
     }
 

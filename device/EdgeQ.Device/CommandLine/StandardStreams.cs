@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using EdgeQ.Device;
 
 namespace EdgeQ.CommandLine;
 
@@ -22,8 +23,6 @@ internal static class StandardStreams
 /// <summary>A write-only stream over a file descriptor it does not own; a closed pipe (EPIPE) swallows the bytes.</summary>
 internal sealed unsafe partial class FileDescriptorStream(int fd, string name) : Stream
 {
-    private const int Interrupted = 4, TryAgain = 11, BrokenPipe = 32;
-
     public override bool CanRead => false;
     public override bool CanSeek => false;
     public override bool CanWrite => true;
@@ -51,11 +50,11 @@ internal sealed unsafe partial class FileDescriptorStream(int fd, string name) :
                     continue;
                 }
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == BrokenPipe)
+                if (errno == Errno.BrokenPipe)
                     return;
-                if (errno == TryAgain) // a non-blocking descriptor inherited from the caller
+                if (errno == Errno.TryAgain) // a non-blocking descriptor inherited from the caller
                     Thread.Sleep(1);
-                else if (errno != Interrupted)
+                else if (errno != Errno.Interrupted)
                     throw new IOException($"cannot write to {name}: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
         }

@@ -74,7 +74,7 @@ internal sealed unsafe class SimulatedV4l2Camera : IV4l2Calls, IDisposable
             case V4l2.EnumerateFormat:
                 var description = (V4l2FormatDescription*)argument;
                 if (description->Index >= Formats.Length)
-                    return -V4l2.InvalidArgument;
+                    return -Errno.InvalidArgument;
                 description->PixelFormat = Formats[description->Index];
                 return 0;
             case V4l2.EnumerateFrameSizes:
@@ -83,12 +83,12 @@ internal sealed unsafe class SimulatedV4l2Camera : IV4l2Calls, IDisposable
                 if (Stepwise is { } stepwise)
                 {
                     if (size->Index > 0)
-                        return -V4l2.InvalidArgument;
+                        return -Errno.InvalidArgument;
                     *size = stepwise with { Index = size->Index, PixelFormat = size->PixelFormat };
                     return 0;
                 }
                 if (size->Index >= Sizes.Length)
-                    return -V4l2.InvalidArgument;
+                    return -Errno.InvalidArgument;
                 size->Type = V4l2.DiscreteSize;
                 (size->Width, size->Height) = Sizes[size->Index];
                 return 0;
@@ -122,9 +122,9 @@ internal sealed unsafe class SimulatedV4l2Camera : IV4l2Calls, IDisposable
                 return 0;
             case V4l2.DequeueBuffer:
                 if (FramesUntilUnplug-- <= 0)
-                    return -V4l2.NoSuchDevice;
+                    return -Errno.NoSuchDevice;
                 if (!Streaming || queued.Count == 0)
-                    return -V4l2.TryAgain;
+                    return -Errno.TryAgain;
                 var filled = (V4l2Buffer*)argument;
                 filled->Index = queued.Dequeue();
                 Fill(filled->Index, nextFrame);

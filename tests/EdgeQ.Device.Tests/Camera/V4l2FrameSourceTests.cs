@@ -84,9 +84,9 @@ public class V4l2FrameSourceTests
     // The message each unusable camera gets (request 0: opening the node).
     private static readonly (string Message, Func<SimulatedV4l2Camera> Driver)[] OpenFailures =
     [
-        ("no camera at /dev/video0", () => Failing(0, V4l2.NoSuchFile)),
-        ("no permission to open /dev/video0 (add the user to the 'video' group)", () => Failing(0, V4l2.PermissionDenied)),
-        ("/dev/video0 is not a V4L2 device", () => Failing(V4l2.QueryCapability, V4l2.NotATypewriter)),
+        ("no camera at /dev/video0", () => Failing(0, Errno.NoSuchFile)),
+        ("no permission to open /dev/video0 (add the user to the 'video' group)", () => Failing(0, Errno.PermissionDenied)),
+        ("/dev/video0 is not a V4L2 device", () => Failing(V4l2.QueryCapability, Errno.NotATypewriter)),
         ("/dev/video0 is not a video capture device with memory-mapped streaming (try another /dev/videoN)",
             () => new() { Capabilities = V4l2.CapabilityVideoCapture }),
         ("camera /dev/video0 does not offer YUYV (it offers MJPG); MJPEG-only cameras are not supported yet",
@@ -95,8 +95,8 @@ public class V4l2FrameSourceTests
             () => new() { Sizes = [(640, 480), (320, 240)] }),
         ("camera /dev/video0 does not capture YUYV at 8x4; --size one of: 16x16..64x48",
             () => new() { Stepwise = new V4l2FrameSize { Type = 2, MinWidth = 16, MaxWidth = 64, MinHeight = 16, MaxHeight = 48 } }),
-        ("camera /dev/video0 is busy (another program is capturing from it)", () => Failing(V4l2.RequestBuffers, V4l2.Busy)),
-        ("camera /dev/video0 is busy (another program is capturing from it)", () => Failing(V4l2.SetFormat, V4l2.Busy)),
+        ("camera /dev/video0 is busy (another program is capturing from it)", () => Failing(V4l2.RequestBuffers, Errno.Busy)),
+        ("camera /dev/video0 is busy (another program is capturing from it)", () => Failing(V4l2.SetFormat, Errno.Busy)),
     ];
 
     public static TheoryData<int> OpenFailureCases => new(Enumerable.Range(0, OpenFailures.Length));
