@@ -19,8 +19,10 @@ public sealed class PackCommandTests : IDisposable
         string eqm = Path.Combine(folder, "fixture.eqm"), report = Path.Combine(folder, "report");
         var run = CliRun.Of("pack", "--out", eqm, "--calib-count", "64", "--report", report);
         Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.Contains("calibrate", run.Stderr);   // the progress bar
-        Assert.Contains("correct", run.Stderr);
+        // The progress bar: stderr is not a terminal here, so plain lines at most every 10 %, no redraws.
+        Assert.Contains("calibrate  100%", run.StderrLines);
+        Assert.Contains(run.StderrLines, l => l.StartsWith("correct"));
+        Assert.DoesNotContain('\r', run.Stderr);
         var int8Row = run.Stdout.Split('\n').Single(l => l.StartsWith("int8"));
         // Fixture: float 91.4 % on images 1000..1999; int8 with iterative correction agrees on nearly all of them.
         Assert.Matches(@"^int8\s+9\d\.\d %\s+(9\d|100)\.\d %", int8Row);
@@ -55,12 +57,13 @@ public sealed class PackCommandTests : IDisposable
         Assert.InRange(withLabels.RootElement.GetProperty("float_top1").GetDouble(), 0, 1);
     }
 
-    private (double Top1, double Agreement) FixtureInt8Row(params string[] options)
+    private (double Top1, double Agreement, double SqnrDb) FixtureInt8Row(params string[] options)
     {
         var run = CliRun.Of(["pack", "--out", Path.Combine(folder, "w4.eqm"), "--calib-count", "64", .. options]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         var cells = run.Stdout.Split('\n').Single(l => l.StartsWith("int8")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (double.Parse(cells[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture));
+        double Cell(int i) => double.Parse(cells[i], System.Globalization.CultureInfo.InvariantCulture);
+        return (Cell(1), Cell(3), Cell(5));
     }
 
     [Fact]
@@ -71,6 +74,18 @@ public sealed class PackCommandTests : IDisposable
         var iterative = FixtureInt8Row("--wbits", "4");
         Assert.True(iterative.Agreement >= naive.Agreement + 5, $"iterative {iterative} vs naive {naive}");
         Assert.True(iterative.Top1 >= 88, $"iterative {iterative}");
+    }
+
+    [Theory]
+    [InlineData("8")]
+    [InlineData("6")]
+    public void Iterative_correction_raises_the_fixture_output_sqnr(string weightBits)
+    {
+        // docs/accuracy.md: the network-output check turned a 0.7 / 1.5 dB loss at W8 / W6 into a gain
+        // (64 calibration images: naive 32.2 / 26.8 dB, iterative 33.5 / 28.3 dB).
+        var naive = FixtureInt8Row("--wbits", weightBits, "--bias-correction", "none");
+        var iterative = FixtureInt8Row("--wbits", weightBits);
+        Assert.True(iterative.SqnrDb >= naive.SqnrDb + 0.5, $"iterative {iterative} vs naive {naive}");
     }
 
     [Theory]

@@ -36,7 +36,7 @@ public static class EvalCommand
             using var model = PackCommand.Guarded(() => InferenceModel.Open(eqmFile.FullName));
             var source = PackCommand.Guarded(() => ImageSource.Open(parse.GetValue(images)!, model.Preprocessing, graph.Inputs[0].Shape, parse.GetValue(count)));
             var classes = parse.GetValue(labels) is { } file ? ReadLabels(file, source.Names) : null;
-            var progress = new ProgressBar(parse.InvocationConfiguration.Error);
+            var progress = ProgressBar.For(parse.InvocationConfiguration.Error);
             var report = PackCommand.Guarded(() => AccuracyEvaluator.Evaluate(graph, model, source.Data, classes, f => progress.Report(new PackProgress("evaluate", f))));
             progress.Done();
             var output = parse.InvocationConfiguration.Output;

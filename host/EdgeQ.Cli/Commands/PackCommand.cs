@@ -105,7 +105,7 @@ public static class PackCommand
                 throw new UsageException($"--out: the folder {Path.GetDirectoryName(outPath)} does not exist");
 
             var graph = InspectCommand.LoadGraph(new FileInfo(modelPath), parse.GetValue(inputSize));
-            var progress = new ProgressBar(error);
+            var progress = ProgressBar.For(error);
             var clock = Stopwatch.StartNew();
             var result = Guarded(() =>
             {
@@ -240,6 +240,7 @@ public static class PackCommand
                 shift_after_spread = c.After.Spread,
                 held_out_error_change = c.HeldOutErrorChange,
                 held_out_output_error_change = c.HeldOutOutputErrorChange,
+                held_out_network_error_change = c.HeldOutNetworkErrorChange,
                 accepted = c.Accepted,
                 clamped_channels = c.ClampedChannels,
             }),
@@ -275,19 +276,27 @@ public static class PackCommand
     }
 }
 
-/// <summary>One progress line per stage on stderr, redrawn in place.</summary>
-internal sealed class ProgressBar(TextWriter error) : IProgress<PackProgress>
+/// <summary>
+/// One progress line per stage on stderr, redrawn in place on a terminal; when stderr goes to a file or a pipe (CI
+/// logs, `2>&1 | tail`), one plain line every 10 % instead of hundreds of carriage-return redraws.
+/// </summary>
+internal sealed class ProgressBar(TextWriter error, bool redraw) : IProgress<PackProgress>
 {
     private const int Width = 30;
+    private const int LogStep = 10;
     private string? stage;
     private int shown = -1;
+
+    public static ProgressBar For(TextWriter error) => new(error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
 
     public void Report(PackProgress value)
     {
         int percent = (int)(Math.Clamp(value.Fraction, 0, 1) * 100);
         if (value.Stage != stage) { Done(); stage = value.Stage; shown = -1; }
+        if (!redraw) percent -= percent % LogStep;
         if (percent == shown) return;
         shown = percent;
+        if (!redraw) { error.WriteLine($"{stage,-10} {percent,3}%{(value.Detail is null ? "" : " " + value.Detail)}"); return; }
         int filled = percent * Width / 100;
         error.Write($"\r{stage,-10} [{new string('#', filled)}{new string('.', Width - filled)}] {percent,3}%{(value.Detail is null ? "" : " " + value.Detail.PadRight(32))}");
     }
@@ -295,7 +304,7 @@ internal sealed class ProgressBar(TextWriter error) : IProgress<PackProgress>
     /// <summary>Ends the current line.</summary>
     public void Done()
     {
-        if (stage is not null) error.WriteLine();
+        if (stage is not null && redraw) error.WriteLine();
         stage = null;
     }
 }

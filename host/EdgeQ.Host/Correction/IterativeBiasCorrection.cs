@@ -25,10 +25,12 @@ public readonly record struct ShiftSummary(double Mean, double Spread)
 /// <param name="ClampedChannels">Channels whose corrected bias had to be clamped to keep the accumulator in int32.</param>
 /// <param name="HeldOutOutputErrorChange">Change of the mean squared error against float, on the held-out images and
 /// measured on the int8 runtime, of the tensor the correction is judged on
-/// (<see cref="IterativeBiasCorrection.JudgedTensor"/>); null when it was not measured (nothing held out, or the
+/// (the output of <see cref="IterativeBiasCorrection.JudgedNode"/>); null when it was not measured (nothing held out, or the
 /// pre-activation check already rejected the correction).</param>
+/// <param name="HeldOutNetworkErrorChange">The same for the network's output; null when it was not measured (as above,
+/// or the judged tensor has an activation or is the network's output).</param>
 public sealed record LayerCorrection(string Layer, int Channels, ShiftSummary Before, ShiftSummary After, double? HeldOutErrorChange,
-    bool Accepted, int ClampedChannels, double? HeldOutOutputErrorChange = null);
+    bool Accepted, int ClampedChannels, double? HeldOutOutputErrorChange = null, double? HeldOutNetworkErrorChange = null);
 
 /// <summary>
 /// Iterative bias correction (Finkelstein et al. 2019) measured on the int8 runtime (docs/bias-correction.md): in
@@ -49,7 +51,7 @@ public static class IterativeBiasCorrection
         var graph = plan.Graph;
         var layers = graph.Nodes.Where(plan.Layers.ContainsKey).ToList();
         bool[] heldOut = Enumerable.Range(0, images.Count).Select(i => images.Count >= MinimumForHoldOut && i % HoldOutEvery == HoldOutEvery - 1).ToArray();
-        var judged = layers.Select(n => JudgedTensor(graph, n)).ToHashSet();
+        var judged = layers.Select(n => JudgedNode(graph, n).Output).Append(graph.Outputs[0]).ToHashSet();
         var (floatMeans, inputs, judgedFloats) = RunFloat(plan, images, layers, heldOut, judged, f => reportFraction?.Invoke(f / (layers.Count + 1)));
         var heldOutInputs = inputs.Where((_, i) => heldOut[i]).ToArray();
         var metadata = new EqmMetadata("bias-correction", ModelPacker.Producer, "");
@@ -76,38 +78,50 @@ public static class IterativeBiasCorrection
             var previous = (int[])plan.Layers[layer].Bias.Clone();
             var correction = Correct(layer, plan.Layers[layer], sums, floatMeans[layer]);
             if (correction is { Accepted: true, HeldOutErrorChange: not null } && !previous.SequenceEqual(plan.Layers[layer].Bias))
-                correction = Judge(plan, layer, correction, previous, heldOutInputs, judgedFloats[JudgedTensor(graph, layer)], metadata, preprocessing);
+                correction = Judge(plan, layer, correction, previous, heldOutInputs, judgedFloats, metadata, preprocessing);
             corrections.Add(correction);
         }
         return corrections;
     }
 
     /// <summary>
-    /// The tensor a layer's correction is judged on: its output after the fused activation, or, when its only consumer
-    /// is an Add (a residual join), that Add's output after its own activation. A mean correction always lowers the
-    /// pre-activation error on images that share the fitted shift, but a ReLU or a residual Add after it can turn the
-    /// same constant into a larger error (docs/bias-correction.md, "Acceptance").
+    /// The node whose output a layer's correction is judged on: the layer itself (its output after the fused
+    /// activation), or, when its only consumer is an Add (a residual join), that Add (after its own activation). A mean
+    /// correction always lowers the pre-activation error on images that share the fitted shift, but a ReLU or a
+    /// residual Add after it can turn the same constant into a larger error (docs/bias-correction.md, "Checks").
     /// </summary>
-    public static Value JudgedTensor(Graph graph, Node layer) =>
-        graph.Consumers(layer.Output) is [BinaryNode { Kind: BinaryKind.Add } add] ? add.Output : layer.Output;
+    public static Node JudgedNode(Graph graph, Node layer) =>
+        graph.Consumers(layer.Output) is [BinaryNode { Kind: BinaryKind.Add } add] ? add : layer;
 
     /// <summary>
     /// Keeps the corrected bias only if it also lowers the judged tensor's error against float on the held-out images,
-    /// both measured on the int8 runtime (corrected bias, then the previous one).
+    /// both measured on the int8 runtime (corrected bias, then the previous one). When the judged tensor has no
+    /// activation (a linear projection, a residual Add without ReLU) it is what the mean fit already minimizes, so the
+    /// network's output must not get worse either: on MobileNetV2 such corrections lowered their own error and the
+    /// logits' SQNR (docs/accuracy.md, fixture).
     /// </summary>
     private static LayerCorrection Judge(QuantizationPlan plan, Node layer, LayerCorrection correction, int[] previous,
-        sbyte[][] heldOutInputs, List<float[]> floats, EqmMetadata metadata, ImagePreprocessing preprocessing)
+        sbyte[][] heldOutInputs, Dictionary<Value, List<float[]>> floats, EqmMetadata metadata, ImagePreprocessing preprocessing)
     {
         var bias = plan.Layers[layer].Bias;
         var corrected = (int[])bias.Clone();
-        var judged = JudgedTensor(plan.Graph, layer);
-        double correctedError = OutputError(plan, judged, heldOutInputs, floats, metadata, preprocessing);
-        previous.CopyTo(bias, 0);
-        double previousError = OutputError(plan, judged, heldOutInputs, floats, metadata, preprocessing);
-        bool accepted = correctedError <= previousError;
+        var judgedNode = JudgedNode(plan.Graph, layer);
+        var judged = judgedNode.Output;
+        var network = plan.Graph.Outputs[0];
+        bool linear = NodeKernels.FusedActivation(judgedNode).Kind == ActivationKind.None;
+        double ErrorChange(Value tensor)
+        {
+            corrected.CopyTo(bias, 0);
+            double correctedError = OutputError(plan, tensor, heldOutInputs, floats[tensor], metadata, preprocessing);
+            previous.CopyTo(bias, 0);
+            return correctedError - OutputError(plan, tensor, heldOutInputs, floats[tensor], metadata, preprocessing);
+        }
+        double judgedChange = ErrorChange(judged);
+        double? networkChange = judgedChange <= 0 && linear && judged != network ? ErrorChange(network) : null;
+        bool accepted = judgedChange <= 0 && networkChange is null or <= 0;
         if (accepted) corrected.CopyTo(bias, 0);
         return correction with { Accepted = accepted, After = accepted ? correction.After : correction.Before,
-            HeldOutOutputErrorChange = correctedError - previousError };
+            HeldOutOutputErrorChange = judgedChange, HeldOutNetworkErrorChange = networkChange };
     }
 
     /// <summary>Mean squared error of the int8 runtime's <paramref name="tensor"/> against float, real units.</summary>
