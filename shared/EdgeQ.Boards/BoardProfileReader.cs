@@ -43,8 +43,9 @@ internal sealed class BoardProfileReader
             MinimumOs = reader.Text("minimumOs"),
             Notes = reader.List("notes", JsonValueKind.String, e => e.GetString()!, required: false),
         };
-        foreach (var property in profile.EnumerateObject().Where(p => !reader._known.Contains(p.Name)))
-            reader._problems.Add($"unknown field '{property.Name}'");
+        foreach (var property in profile.EnumerateObject())
+            if (!reader._known.Contains(property.Name))
+                reader._problems.Add($"unknown field '{property.Name}'");
         return reader._problems.Count == 0 ? (board, []) : (null, reader._problems);
     }
 
@@ -59,12 +60,17 @@ internal sealed class BoardProfileReader
         string expected = itemKind == JsonValueKind.String ? "a list of strings" : "a list of whole numbers";
         if (Field(name, JsonValueKind.Array, expected, required) is not { } array)
             return [];
-        if (array.EnumerateArray().Any(item => item.ValueKind != itemKind || itemKind == JsonValueKind.Number && !item.TryGetInt32(out _)))
+        var items = new List<T>();
+        foreach (var item in array.EnumerateArray())
         {
-            _problems.Add($"'{name}' must be {expected}");
-            return [];
+            if (item.ValueKind != itemKind || itemKind == JsonValueKind.Number && !item.TryGetInt32(out _))
+            {
+                _problems.Add($"'{name}' must be {expected}");
+                return [];
+            }
+            items.Add(convert(item));
         }
-        return array.EnumerateArray().Select(convert).ToList();
+        return items;
     }
 
     private JsonElement? Field(string name, JsonValueKind kind, string expected, bool required)
