@@ -33,24 +33,21 @@ public static class BoardCatalog
     /// <summary>Parses and validates one profile; <paramref name="fileName"/> names it in error messages.</summary>
     public static BoardProfile Parse(string json, string fileName)
     {
-        JsonDocument document;
+        ProfileJson document;
         try
         {
-            document = JsonDocument.Parse(json);
+            document = ProfileJson.Parse(json);
         }
-        catch (JsonException e)
+        catch (FormatException e)
         {
             throw new BoardProfileException($"{fileName}: not valid JSON: {e.Message}");
         }
-        using (document)
-        {
-            var (board, problems) = BoardProfileReader.Read(document.RootElement);
-            if (board is not null)
-                problems = BoardSchema.Validate(board, fileName);
-            if (problems.Count > 0)
-                throw new BoardProfileException($"{fileName}: {string.Join("; ", problems)}");
-            return board!;
-        }
+        var (board, problems) = BoardProfileReader.Read(document);
+        if (board is not null)
+            problems = BoardSchema.Validate(board, fileName);
+        if (problems.Count > 0)
+            throw new BoardProfileException($"{fileName}: {string.Join("; ", problems)}");
+        return board!;
     }
 
     /// <summary>Parses and validates a set of profiles, including the rules that span profiles.</summary>
