@@ -10,9 +10,6 @@ namespace EdgeQ.Boards.Tests;
 /// </summary>
 public class ProfileJsonTests
 {
-    private static JsonObject ValidPi4() =>
-        JsonNode.Parse(BoardCatalog.EmbeddedFiles().Single(f => f.FileName == "pi4b.json").Json)!.AsObject();
-
     private static string Rejection(string json) =>
         Assert.Throws<BoardProfileException>(() => BoardCatalog.Parse(json, "pi4b.json")).Message;
 
@@ -34,7 +31,7 @@ public class ProfileJsonTests
     [Fact]
     public void String_escapes_are_resolved()
     {
-        var profile = ValidPi4();
+        var profile = BoardSchemaTests.ValidPi4();
         string name = "Pi \"4\" \\ / \b\f\n\r\t caf\u00e9 \U0001F600 \u0001";
         profile["name"] = name;
         // System.Text.Json writes \u escapes for the non-ASCII and control characters, \" and \\ for the others.
@@ -45,7 +42,7 @@ public class ProfileJsonTests
     [Fact]
     public void Whitespace_and_any_property_order_are_accepted()
     {
-        var profile = ValidPi4();
+        var profile = BoardSchemaTests.ValidPi4();
         var reordered = new JsonObject();
         foreach (var (key, value) in profile.Reverse()) reordered[key] = value?.DeepClone();
         string spaced = reordered.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Replace("\n", "\r\n\t");
@@ -60,7 +57,7 @@ public class ProfileJsonTests
     [InlineData("99999999999")]
     public void A_number_that_is_not_a_whole_int_is_named_with_its_text(string cores)
     {
-        string json = ValidPi4().ToJsonString().Replace("\"cores\":4", $"\"cores\":{cores}");
+        string json = BoardSchemaTests.ValidPi4().ToJsonString().Replace("\"cores\":4", $"\"cores\":{cores}");
         Assert.Contains($"'cores' must be a whole number, not {cores}", Rejection(json));
     }
 
