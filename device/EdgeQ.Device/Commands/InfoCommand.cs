@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeQ.CommandLine;
 using EdgeQ.Format;
-using EdgeQ.Runtime.Diagnostics;
 using EdgeQ.Runtime;
+using EdgeQ.Runtime.Diagnostics;
 using EdgeQ.Runtime.Kernels;
 
 namespace EdgeQ.Device.Commands;
