@@ -82,7 +82,9 @@ public sealed class InferenceModel : IDisposable
         }
         Outputs = outputs;
         OutputBytes = offset;
-        Layers = model.Operators.Select((op, i) => Layer(model, op, i)).ToArray();
+        var layers = new LayerInfo[model.Operators.Count];
+        for (int i = 0; i < layers.Length; i++) layers[i] = Layer(model, model.Operators[i], i);
+        Layers = layers;
     }
 
     public EqmMetadata Metadata { get; }

@@ -12,44 +12,61 @@ public static class BoardCatalog
     /// <summary>All profiles, ordered by id. Throws <see cref="BoardProfileException"/> if any profile is invalid.</summary>
     public static IReadOnlyList<BoardProfile> All => Embedded.Value;
 
-    public static BoardProfile? Find(string id) => All.FirstOrDefault(b => b.Id == id);
+    public static BoardProfile? Find(string id)
+    {
+        foreach (var board in All)
+            if (board.Id == id)
+                return board;
+        return null;
+    }
 
     /// <summary>The profile whose <c>deviceTreeModel</c> starts the given <c>/proc/device-tree/model</c> text, if any.</summary>
     public static BoardProfile? FindByDeviceTreeModel(string model)
     {
         var trimmed = model.TrimEnd('\0', '\n', ' '); // the kernel ends the property with a NUL byte
-        return All.FirstOrDefault(b => trimmed.StartsWith(b.DeviceTreeModel, StringComparison.Ordinal));
+        foreach (var board in All)
+            if (trimmed.StartsWith(board.DeviceTreeModel, StringComparison.Ordinal))
+                return board;
+        return null;
     }
 
     /// <summary>Parses and validates one profile; <paramref name="fileName"/> names it in error messages.</summary>
     public static BoardProfile Parse(string json, string fileName)
     {
-        JsonDocument document;
+        ProfileJson document;
         try
         {
-            document = JsonDocument.Parse(json);
+            document = ProfileJson.Parse(json);
         }
-        catch (JsonException e)
+        catch (FormatException e)
         {
             throw new BoardProfileException($"{fileName}: not valid JSON: {e.Message}");
         }
-        using (document)
-        {
-            var (board, problems) = BoardProfileReader.Read(document.RootElement);
-            if (board is not null)
-                problems = BoardSchema.Validate(board, fileName);
-            if (problems.Count > 0)
-                throw new BoardProfileException($"{fileName}: {string.Join("; ", problems)}");
-            return board!;
-        }
+        var (board, problems) = BoardProfileReader.Read(document);
+        if (board is not null)
+            problems = BoardSchema.Validate(board, fileName);
+        if (problems.Count > 0)
+            throw new BoardProfileException($"{fileName}: {string.Join("; ", problems)}");
+        return board!;
     }
 
     /// <summary>Parses and validates a set of profiles, including the rules that span profiles.</summary>
     public static IReadOnlyList<BoardProfile> Load(IEnumerable<(string FileName, string Json)> files)
     {
-        var boards = files.Select(f => Parse(f.Json, f.FileName)).OrderBy(b => b.Id, StringComparer.Ordinal).ToList();
-        foreach (var duplicate in boards.GroupBy(b => b.Id).Where(g => g.Count() > 1))
-            throw new BoardProfileException($"board id '{duplicate.Key}' is used by {duplicate.Count()} profiles");
+        var boards = new List<BoardProfile>();
+        foreach (var (fileName, json) in files)
+            boards.Add(Parse(json, fileName));
+        boards.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        // Sorted by id, so the profiles sharing an id stand next to each other.
+        for (int first = 0; first < boards.Count;)
+        {
+            int sameId = 1;
+            while (first + sameId < boards.Count && boards[first + sameId].Id == boards[first].Id)
+                sameId++;
+            if (sameId > 1)
+                throw new BoardProfileException($"board id '{boards[first].Id}' is used by {sameId} profiles");
+            first += sameId;
+        }
         // Device-tree prefixes must not nest, or a board could match a profile that is not its own.
         foreach (var a in boards)
         foreach (var b in boards)
@@ -68,8 +85,10 @@ public static class BoardCatalog
     public static IEnumerable<(string FileName, string Json)> EmbeddedFiles()
     {
         var assembly = typeof(BoardCatalog).Assembly;
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
+        foreach (var resource in assembly.GetManifestResourceNames())
         {
+            if (!resource.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+                continue;
             using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
             yield return (resource[ResourcePrefix.Length..], reader.ReadToEnd());
         }

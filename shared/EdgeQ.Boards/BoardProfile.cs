@@ -29,5 +29,5 @@ public sealed record BoardProfile
     public required string MinimumOs { get; init; }
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    public bool Has(string isaFeature) => IsaFeatures.Contains(isaFeature);
+    public bool Has(string isaFeature) => BoardSchema.IsListed(IsaFeatures, isaFeature);
 }

@@ -58,26 +58,26 @@ public static class BoardSchema
         Require(level >= 0, $"isaLevel '{board.IsaLevel}' is not one of {string.Join(", ", IsaLevels)}");
         foreach (var feature in board.IsaFeatures)
         {
-            if (!IsaFeatures.Contains(feature))
+            if (!IsListed(IsaFeatures, feature))
                 problems.Add($"isaFeatures: unknown feature '{feature}' (known: {string.Join(", ", IsaFeatures)})");
             else if (MinimumLevel.TryGetValue(feature, out var minimum) && level >= 0 && level < LevelIndex(minimum))
                 problems.Add($"isaFeatures: '{feature}' needs an {minimum} or later core, but isaLevel is {board.IsaLevel}");
         }
-        Require(board.IsaFeatures.Distinct().Count() == board.IsaFeatures.Count, "isaFeatures lists a feature twice");
+        Require(new HashSet<string>(board.IsaFeatures).Count == board.IsaFeatures.Count, "isaFeatures lists a feature twice");
         Require(board.Has("neon"), "isaFeatures must include 'neon': the runtime needs AdvSimd on every board");
 
         Require(board.Cores is >= 1 and <= 256, $"cores {board.Cores} must be between 1 and 256");
         Require(board.ClockMHz is >= 100 and <= 6000, $"clockMHz {board.ClockMHz} must be between 100 and 6000");
-        Require(board.RamMB.Count > 0 && board.RamMB.All(mb => mb > 0), "ramMB must list at least one positive size");
+        Require(board.RamMB.Count > 0 && AllPositive(board.RamMB), "ramMB must list at least one positive size");
         Require(board.DefaultThreads >= 1 && board.DefaultThreads <= board.Cores,
             $"defaultThreads {board.DefaultThreads} must be between 1 and cores ({board.Cores})");
-        Require(RuntimeIdentifiers.Contains(board.RuntimeIdentifier),
+        Require(IsListed(RuntimeIdentifiers, board.RuntimeIdentifier),
             $"runtimeIdentifier '{board.RuntimeIdentifier}' is not one of {string.Join(", ", RuntimeIdentifiers)}");
         problems.AddRange(ValidateIlcInstructionSet(board, level));
 
         if (!QemuCpuFeatures.TryGetValue(board.QemuCpu, out var emulated))
             problems.Add($"qemuCpu '{board.QemuCpu}' is not one of {string.Join(", ", QemuCpuFeatures.Keys)}");
-        else if (!emulated.Order().SequenceEqual(board.IsaFeatures.Order()))
+        else if (!SameSet(emulated, board.IsaFeatures))
             problems.Add($"qemuCpu '{board.QemuCpu}' emulates [{string.Join(", ", emulated)}] " +
                          $"but the board has [{string.Join(", ", board.IsaFeatures)}]");
 
@@ -98,23 +98,58 @@ public static class BoardSchema
             yield return $"ilcInstructionSet must start with an architecture level ({string.Join(", ", IsaLevels)}), not '{parts[0]}'";
         else if (boardLevel >= 0 && level > boardLevel)
             yield return $"ilcInstructionSet level {parts[0]} is above the core's isaLevel {board.IsaLevel}: the binary would not start";
-        foreach (var feature in parts.Skip(1))
+        for (int i = 1; i < parts.Length; i++)
         {
-            if (!IlcFeatures.Contains(feature))
+            var feature = parts[i];
+            if (!IsListed(IlcFeatures, feature))
                 yield return $"ilcInstructionSet: unknown feature '{feature}' (known: {string.Join(", ", IlcFeatures)})";
-            else if (IsaFeatures.Contains(feature) && !board.Has(feature))
+            else if (IsListed(IsaFeatures, feature) && !board.Has(feature))
                 yield return $"ilcInstructionSet requires '{feature}', which the board's isaFeatures lack: the binary would not start";
         }
     }
 
     // Hand-written instead of Regex: the regex engine would add hundreds of KB to the NativeAOT device binary.
-    private static bool IsValidId(string id) =>
-        id.Length > 0 && id[0] != '-' && id[^1] != '-' && !id.Contains("--", StringComparison.Ordinal)
-        && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+    private static bool IsValidId(string id)
+    {
+        if (id.Length == 0 || id[0] == '-' || id[^1] == '-' || id.Contains("--", StringComparison.Ordinal))
+            return false;
+        foreach (char c in id)
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+                return false;
+        return true;
+    }
 
     private static bool IsGpioChipName(string name) =>
         name.StartsWith("gpiochip", StringComparison.Ordinal) && name.Length > "gpiochip".Length
-        && name["gpiochip".Length..].All(char.IsAsciiDigit);
+        && !name.AsSpan("gpiochip".Length).ContainsAnyExceptInRange('0', '9');
 
     private static int LevelIndex(string level) => Array.IndexOf(LevelOrder, level);
+
+    /// <summary>Whether <paramref name="list"/> holds <paramref name="item"/> (ordinal).</summary>
+    internal static bool IsListed(IReadOnlyList<string> list, string item)
+    {
+        foreach (var entry in list)
+            if (entry == item)
+                return true;
+        return false;
+    }
+
+    private static bool AllPositive(IReadOnlyList<int> values)
+    {
+        foreach (int value in values)
+            if (value <= 0)
+                return false;
+        return true;
+    }
+
+    /// <summary>Same items in any order; <paramref name="a"/> holds no duplicates, so equal counts and a within b suffice.</summary>
+    private static bool SameSet(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (a.Count != b.Count)
+            return false;
+        foreach (var item in a)
+            if (!IsListed(b, item))
+                return false;
+        return true;
+    }
 }

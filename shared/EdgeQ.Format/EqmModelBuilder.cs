@@ -51,7 +51,7 @@ public sealed class EqmModelBuilder(EqmMetadata metadata)
     /// <summary>Adds an op and its output tensor, whose shape follows from the inputs; returns the output's index.</summary>
     public int AddOperator(OpParams parameters, EquatableArray<int> inputs, string outputName, ElementType outputType, EqmQuantization? outputQuantization)
     {
-        var shape = ShapeInference.OutputShape(parameters, inputs.Select(i => _tensors[i].Shape).ToArray());
+        var shape = ShapeInference.OutputShape(parameters, inputs, _tensors);
         int output = AddTensor(new EqmTensor(outputName, outputType, shape, outputQuantization));
         _operators.Add(new EqmOperator(parameters, inputs, output));
         return output;

@@ -36,7 +36,9 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
     public static bool operator ==(EquatableArray<T> left, EquatableArray<T> right) => left.Equals(right);
     public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
 
-    public static implicit operator EquatableArray<T>(T[] items) => new([.. items]);
+    // ImmutableArray.Create, not [.. items]: the compiler spreads an array through LINQ's ToArray, which NativeAOT then
+    // compiles once per element type (docs/device.md, binary size).
+    public static implicit operator EquatableArray<T>(T[] items) => new(ImmutableArray.Create(items));
     public static implicit operator EquatableArray<T>(ImmutableArray<T> items) => new(items);
 
     public ImmutableArray<T>.Enumerator GetEnumerator() => Items.GetEnumerator();
@@ -48,5 +50,5 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
 
 public static class EquatableArray
 {
-    public static EquatableArray<T> Create<T>(ReadOnlySpan<T> items) => new([.. items]);
+    public static EquatableArray<T> Create<T>(ReadOnlySpan<T> items) => new(ImmutableArray.Create(items));
 }

@@ -13,7 +13,8 @@ internal static class ModelValidator
         RequireEntries(model.Tensors, "tensors section, tensor");
         RequireEntries(model.Outputs, "outputs section, output");
         RequireEntries(model.Operators, "operators section, op");
-        RequireEntries(model.Operators.Select(op => op.Params), "operators section, parameters of op");
+        for (int i = 0; i < model.Operators.Count; i++)
+            if (model.Operators[i].Params is null) throw new EqmFormatException($"operators section, parameters of op {i} is null");
         if (model.Input.Preprocessing is null) throw new EqmFormatException("input section: the preprocessing is null");
         Wrap("metadata section", () => ValidateMetadata(model.Metadata));
         for (int i = 0; i < model.Tensors.Count; i++)
@@ -41,10 +42,10 @@ internal static class ModelValidator
         }
     }
 
-    private static void RequireEntries<T>(IEnumerable<T?> entries, string what) where T : class
+    private static void RequireEntries<T>(IReadOnlyList<T?> entries, string what) where T : class
     {
-        int index = entries.ToList().IndexOf(null);
-        if (index >= 0) throw new EqmFormatException($"{what} {index} is null");
+        for (int i = 0; i < entries.Count; i++)
+            if (entries[i] is null) throw new EqmFormatException($"{what} {i} is null");
     }
 
     /// <summary>Strings may be empty but not null (only an in-memory model can hold null).</summary>

@@ -12,9 +12,11 @@ internal static class OperatorRules
 {
     public static void Validate(EqmModel model, EqmOperator op)
     {
-        var inputs = op.Inputs.Select(t => model.Tensors[t]).ToArray();
+        var inputs = new EqmTensor[op.Inputs.Count];
+        for (int i = 0; i < inputs.Length; i++)
+            inputs[i] = model.Tensors[op.Inputs[i]];
         var output = model.Tensors[op.Output];
-        var expectedShape = ShapeInference.OutputShape(op.Params, inputs.Select(t => t.Shape).ToArray());
+        var expectedShape = ShapeInference.OutputShape(op.Params, op.Inputs, model.Tensors);
         if (expectedShape != output.Shape)
             throw new EqmFormatException($"output tensor {op.Output} '{output.Name}' has shape {output.Shape}, the op produces {expectedShape}");
 

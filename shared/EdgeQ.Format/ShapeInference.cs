@@ -29,6 +29,15 @@ public static class ShapeInference
         };
     }
 
+    /// <summary>Output shape of an op whose inputs are the given indices into <paramref name="tensors"/>.</summary>
+    public static EquatableArray<int> OutputShape(OpParams parameters, EquatableArray<int> inputs, IReadOnlyList<EqmTensor> tensors)
+    {
+        var shapes = new EquatableArray<int>[inputs.Count];
+        for (int i = 0; i < shapes.Length; i++)
+            shapes[i] = tensors[inputs[i]].Shape;
+        return OutputShape(parameters, shapes);
+    }
+
     /// <summary>Output size of a convolution or pooling window along one axis (floor division).</summary>
     public static int WindowOutputSize(int input, int kernel, int stride, int dilation, int padBefore, int padAfter, string axis)
     {

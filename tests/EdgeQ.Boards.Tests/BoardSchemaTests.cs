@@ -6,7 +6,7 @@ namespace EdgeQ.Boards.Tests;
 /// <summary>Each schema rule rejects a profile that breaks it, with a message that names the file and the field.</summary>
 public class BoardSchemaTests
 {
-    private static JsonObject ValidPi4() =>
+    internal static JsonObject ValidPi4() =>
         JsonNode.Parse(BoardCatalog.EmbeddedFiles().Single(f => f.FileName == "pi4b.json").Json)!.AsObject();
 
     private static string Rejection(JsonObject profile, string fileName = "pi4b.json") =>

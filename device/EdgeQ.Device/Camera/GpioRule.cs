@@ -20,7 +20,7 @@ public sealed record GpioRule(string Label, Comparison Comparison, float Thresho
         int at = text.IndexOfAny(['<', '>']);
         if (at < 0)
             throw RuleError(text, "no comparison (>=, >, <=, <)");
-        var (symbol, comparison) = Operator(o => text.AsSpan(at).StartsWith(o.Text));
+        var (symbol, comparison) = OperatorAt(text.AsSpan(at));
         string label = text[..at].Trim(), number = text[(at + symbol.Length)..].Trim();
         if (label.Length == 0)
             throw RuleError(text, "no label or class index before the comparison");
@@ -42,14 +42,23 @@ public sealed record GpioRule(string Label, Comparison Comparison, float Thresho
         return new BoundGpioRule(this, index);
     }
 
-    public override string ToString() => $"{Label}{Operator(o => o.Comparison == Comparison).Text}{Threshold.ToString(CultureInfo.InvariantCulture)}";
+    public override string ToString() => $"{Label}{Symbol(Comparison)}{Threshold.ToString(CultureInfo.InvariantCulture)}";
 
-    // A loop, not First(): LINQ over the value-tuple array would be compiled as its own instantiation.
-    private static (string Text, Comparison Comparison) Operator(Func<(string Text, Comparison Comparison), bool> match)
+    // Plain loops, not First() or a Func over the entries: LINQ or a delegate over the value tuple would be compiled as
+    // its own instantiation and keep NativeAOT's type loader in the binary (docs/device.md, binary size).
+    private static (string Text, Comparison Comparison) OperatorAt(ReadOnlySpan<char> text)
     {
         foreach (var entry in Operators)
-            if (match(entry))
+            if (text.StartsWith(entry.Text))
                 return entry;
+        throw new InvalidOperationException("no such operator");
+    }
+
+    private static string Symbol(Comparison comparison)
+    {
+        foreach (var (text, each) in Operators)
+            if (each == comparison)
+                return text;
         throw new InvalidOperationException("no such operator");
     }
 

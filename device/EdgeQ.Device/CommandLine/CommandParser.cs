@@ -16,7 +16,8 @@ public sealed class CommandParser(string tool, string description, string versio
     /// <summary>Parses and runs; every error becomes a message and exit code through <see cref="CommandErrors"/>.</summary>
     public int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        bool verbose = args.Contains(Verbose.Name) || CommandErrors.DebugFromEnvironment;
+        bool verbose = CommandErrors.DebugFromEnvironment;
+        foreach (string arg in args) verbose |= arg == Verbose.Name;
         try
         {
             return Dispatch(args, output);
@@ -39,14 +40,20 @@ public sealed class CommandParser(string tool, string description, string versio
             output.WriteLine(version);
             return CommandErrors.Success;
         }
-        var command = commands.FirstOrDefault(c => c.Name == args[0])
+        var command = Find(commands, args[0], c => c.Name)
             ?? throw new UsageException($"unknown command '{args[0]}'. See '{Tool} --help'.");
-        if (args.Skip(1).TakeWhile(a => a != "--").Any(IsHelp))
+        var commandArgs = new List<string>(args.Count - 1);
+        for (int i = 1; i < args.Count; i++) commandArgs.Add(args[i]);
+        foreach (string token in commandArgs)
         {
-            WriteCommandHelp(output, command);
-            return CommandErrors.Success;
+            if (token == "--") break;
+            if (IsHelp(token))
+            {
+                WriteCommandHelp(output, command);
+                return CommandErrors.Success;
+            }
         }
-        return command.Run(Parse(command, args.Skip(1).ToList()), output);
+        return command.Run(Parse(command, commandArgs), output);
     }
 
     private ParsedCommand Parse(CommandSpec command, List<string> args)
@@ -59,7 +66,7 @@ public sealed class CommandParser(string tool, string description, string versio
             string token = args[i];
             if (token == "--")
             {
-                arguments.AddRange(args.Skip(i + 1));
+                arguments.AddRange(args.GetRange(i + 1, args.Count - i - 1));
                 break;
             }
             if (!token.StartsWith('-') || token == "-")
@@ -71,7 +78,7 @@ public sealed class CommandParser(string tool, string description, string versio
             string name = equals < 0 ? token : token[..equals];
             if (name == Verbose.Name)
                 continue;
-            var option = command.Options.FirstOrDefault(o => o.Name == name)
+            var option = Find(command.Options, name, o => o.Name)
                 ?? throw new UsageException($"unknown option '{name}' for '{Tool} {command.Name}'. {seeHelp}");
             if (!option.TakesValue)
             {
@@ -87,8 +94,13 @@ public sealed class CommandParser(string tool, string description, string versio
                 throw new UsageException($"{name} needs a value ({option.ValueName}). {seeHelp}");
         }
 
-        int required = command.Arguments.Count(a => a.Required);
-        bool unbounded = command.Arguments.Any(a => a.Repeats);
+        int required = 0;
+        bool unbounded = false;
+        foreach (var argument in command.Arguments)
+        {
+            if (argument.Required) required++;
+            unbounded |= argument.Repeats;
+        }
         if (arguments.Count < required)
             throw new UsageException($"missing {command.Arguments[arguments.Count].Name}. {seeHelp}");
         if (!unbounded && arguments.Count > command.Arguments.Count)
@@ -98,6 +110,14 @@ public sealed class CommandParser(string tool, string description, string versio
 
     private static bool IsHelp(string token) => token is "--help" or "-h";
 
+    private static T? Find<T>(IReadOnlyList<T> specs, string name, Func<T, string> nameOf) where T : class
+    {
+        foreach (var spec in specs)
+            if (nameOf(spec) == name)
+                return spec;
+        return null;
+    }
+
     private void WriteToolHelp(TextWriter output)
     {
         output.WriteLine($"{Tool}: {description}");
@@ -105,7 +125,9 @@ public sealed class CommandParser(string tool, string description, string versio
         output.WriteLine($"Usage: {Tool} COMMAND [options]");
         output.WriteLine();
         output.WriteLine("Commands:");
-        TextTable.Write(output, commands.Select(c => (IReadOnlyList<string>)[c.Name, c.Description]), Indent);
+        var commandRows = new List<IReadOnlyList<string>>();
+        foreach (var c in commands) commandRows.Add([c.Name, c.Description]);
+        TextTable.Write(output, commandRows, Indent);
         output.WriteLine();
         output.WriteLine("Options:");
         TextTable.Write(output,
@@ -117,19 +139,28 @@ public sealed class CommandParser(string tool, string description, string versio
 
     private void WriteCommandHelp(TextWriter output, CommandSpec command)
     {
-        var usageArguments = command.Arguments.Select(a => (a.Required ? a.Name : $"[{a.Name}]") + (a.Repeats ? "..." : ""));
+        var usage = new List<string> { $"Usage: {Tool} {command.Name} [options]" };
+        var argumentRows = new List<IReadOnlyList<string>>();
+        foreach (var a in command.Arguments)
+        {
+            usage.Add((a.Required ? a.Name : $"[{a.Name}]") + (a.Repeats ? "..." : ""));
+            argumentRows.Add([a.Name, a.Description]);
+        }
         output.WriteLine($"{Tool} {command.Name}: {command.Description}");
         output.WriteLine();
-        output.WriteLine(string.Join(' ', new[] { $"Usage: {Tool} {command.Name} [options]" }.Concat(usageArguments)));
+        output.WriteLine(string.Join(' ', usage));
         if (command.Arguments.Count > 0)
         {
             output.WriteLine();
             output.WriteLine("Arguments:");
-            TextTable.Write(output, command.Arguments.Select(a => (IReadOnlyList<string>)[a.Name, a.Description]), Indent);
+            TextTable.Write(output, argumentRows, Indent);
         }
         output.WriteLine();
         output.WriteLine("Options:");
-        TextTable.Write(output, command.Options.Append(Help).Append(Verbose)
-            .Select(o => (IReadOnlyList<string>)[o.TakesValue ? $"{o.Name} {o.ValueName}" : o.Name, o.Description]), Indent);
+        var optionRows = new List<IReadOnlyList<string>>();
+        OptionSpec[] options = [.. command.Options, Help, Verbose];
+        foreach (var o in options)
+            optionRows.Add([o.TakesValue ? $"{o.Name} {o.ValueName}" : o.Name, o.Description]);
+        TextTable.Write(output, optionRows, Indent);
     }
 }

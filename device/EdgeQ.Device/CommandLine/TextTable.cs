@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace EdgeQ.CommandLine;
 
 /// <summary>Plain columns for terminal output, each as wide as its longest cell, left-aligned unless listed in
@@ -6,10 +8,24 @@ internal static class TextTable
 {
     public static void Write(TextWriter output, IEnumerable<IReadOnlyList<string>> rows, string indent = "", IReadOnlySet<int>? rightAligned = null)
     {
-        var all = rows.ToList();
-        var widths = Enumerable.Range(0, all.Max(r => r.Count)).Select(c => all.Where(r => c < r.Count).Max(r => r[c].Length)).ToArray();
+        var all = new List<IReadOnlyList<string>>(rows);
+        var widths = new List<int>();
         foreach (var row in all)
-            output.WriteLine(indent + string.Join("  ", row.Select((cell, c) =>
-                rightAligned?.Contains(c) == true ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
+        for (int c = 0; c < row.Count; c++)
+        {
+            if (c == widths.Count) widths.Add(0);
+            widths[c] = Math.Max(widths[c], row[c].Length);
+        }
+        var line = new StringBuilder();
+        foreach (var row in all)
+        {
+            line.Clear().Append(indent);
+            for (int c = 0; c < row.Count; c++)
+            {
+                if (c > 0) line.Append("  ");
+                line.Append(rightAligned?.Contains(c) == true ? row[c].PadLeft(widths[c]) : row[c].PadRight(widths[c]));
+            }
+            output.WriteLine(line.ToString().TrimEnd());
+        }
     }
 }

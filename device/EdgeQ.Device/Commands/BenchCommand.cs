@@ -52,12 +52,16 @@ public static class BenchCommand
         }
         Array.Sort(latencies);
         double median = Percentile(latencies, 0.5), p90 = Percentile(latencies, 0.9);
-        long macs = model.Layers.Sum(l => l.Macs);
-        double layerTotal = layerMs.Sum();
-        var layers = perLayer
-            ? model.Layers.Select((l, i) => new LayerResult(l, layerMs[i] / runs, layerTotal > 0 ? layerMs[i] / layerTotal : 0,
-                layerMs[i] > 0 ? l.Macs / (layerMs[i] / runs * 1e6) : 0)).ToList()
-            : [];
+        long macs = ModelOptions.TotalMacs(model);
+        double layerTotal = 0;
+        foreach (double ms in layerMs) layerTotal += ms;
+        var layers = new List<LayerResult>();
+        for (int i = 0; perLayer && i < layerMs.Length; i++)
+        {
+            LayerInfo l = model.Layers[i];
+            layers.Add(new LayerResult(l, layerMs[i] / runs, layerTotal > 0 ? layerMs[i] / layerTotal : 0,
+                layerMs[i] > 0 ? l.Macs / (layerMs[i] / runs * 1e6) : 0));
+        }
 
         if (parsed.Has("--json"))
         {
@@ -70,11 +74,12 @@ public static class BenchCommand
         if (perLayer)
         {
             output.WriteLine();
-            TextTable.Write(output,
-                [["#", "op", "name", "ms", "share", "MACs", "GMAC/s"],
-                 .. layers.Select(r => (IReadOnlyList<string>)[r.Layer.Index.ToString(CultureInfo.InvariantCulture), r.Layer.Kind.ToString(), r.Layer.Name,
-                     r.MeanMs.ToString("F3", CultureInfo.InvariantCulture), r.Share.ToString("P1", CultureInfo.InvariantCulture),
-                     r.Layer.Macs.ToString("N0", CultureInfo.InvariantCulture), r.Layer.Macs == 0 ? "" : r.GmacPerSecond.ToString("F2", CultureInfo.InvariantCulture)])]);
+            var rows = new List<IReadOnlyList<string>> { new[] { "#", "op", "name", "ms", "share", "MACs", "GMAC/s" } };
+            foreach (LayerResult r in layers)
+                rows.Add([r.Layer.Index.ToString(CultureInfo.InvariantCulture), r.Layer.Kind.ToString(), r.Layer.Name,
+                    r.MeanMs.ToString("F3", CultureInfo.InvariantCulture), r.Share.ToString("P1", CultureInfo.InvariantCulture),
+                    r.Layer.Macs.ToString("N0", CultureInfo.InvariantCulture), r.Layer.Macs == 0 ? "" : r.GmacPerSecond.ToString("F2", CultureInfo.InvariantCulture)]);
+            TextTable.Write(output, rows);
         }
         return CommandErrors.Success;
     }

@@ -48,7 +48,7 @@ public static class CameraCommand
         var model = file.Model;
         var input = Checked(() => ModelInput.From(model));
         var output0 = model.Outputs[0];
-        var labels = (IReadOnlyList<string>)output0.Labels.ToArray();
+        IReadOnlyList<string> labels = output0.Labels;
         int classCount = model.Tensors[output0.Tensor].Shape[^1];
         var boundRule = rule?.Bind(labels, classCount);
         // A --size that cannot cover the model's input is refused before any hardware is touched.

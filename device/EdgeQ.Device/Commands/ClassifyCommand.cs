@@ -30,7 +30,8 @@ public static class ClassifyCommand
 
     private static int Run(ParsedCommand parsed, TextWriter output)
     {
-        var images = parsed.Arguments.Skip(1).ToArray();
+        var images = new string[parsed.Arguments.Count - 1];
+        for (int i = 0; i < images.Length; i++) images[i] = parsed.Arguments[i + 1];
         // Checked before the model loads, so a typo costs no work and prints no partial results.
         foreach (string image in images)
             if (!File.Exists(image)) throw new UsageException($"image '{image}' not found");

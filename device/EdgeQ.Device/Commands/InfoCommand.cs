@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeQ.CommandLine;
 using EdgeQ.Format;
 using EdgeQ.Runtime;
+using EdgeQ.Runtime.Diagnostics;
 using EdgeQ.Runtime.Kernels;
 
 namespace EdgeQ.Device.Commands;
@@ -56,20 +57,32 @@ public static class InfoCommand
             ["options", Options(meta.Options)],
             ["input", Tensor(model.Input)],
             ["preprocessing", $"{p.ColorOrder}, {p.ResizeMode}, crop {Number(p.CropFraction)}, mean {List(p.Mean)}, std {List(p.Std)}"],
-            .. model.Outputs.Select((o, i) => (IReadOnlyList<string>)[$"output {i}",
-                $"{Tensor(o.Tensor)}, bytes {o.Offset}..{o.Offset + o.Tensor.Bytes}, post-processing {o.Postprocess}, {o.Labels.Count} labels"]),
+            .. OutputRows(model),
             ["arena", $"{model.ArenaBytes:N0} B"],
             ["weights", $"{model.WeightBytes:N0} B (packed for these kernels)"],
-            ["MACs", $"{model.Layers.Sum(l => l.Macs):N0} per inference"],
+            ["MACs", $"{ModelOptions.TotalMacs(model):N0} per inference"],
             ["kernels", ModelOptions.DescribeKernels(model.Kernels)],
-            ["supported here", ModelOptions.Names(KernelVariants.Supported)],
+            ["supported here", KernelVariantNames.Join(KernelVariants.Supported)],
             ["threads", model.Threads.ToString(CultureInfo.InvariantCulture)],
         ]);
         output.WriteLine();
-        TextTable.Write(output,
-            [["#", "op", "name", "input", "output", "MACs"],
-             .. model.Layers.Select(l => (IReadOnlyList<string>)[l.Index.ToString(CultureInfo.InvariantCulture), l.Kind.ToString(), l.Name,
-                 Shape(l.InputShape), Shape(l.OutputShape), l.Macs.ToString("N0", CultureInfo.InvariantCulture)])]);
+        var layers = new List<IReadOnlyList<string>> { new[] { "#", "op", "name", "input", "output", "MACs" } };
+        foreach (LayerInfo l in model.Layers)
+            layers.Add([l.Index.ToString(CultureInfo.InvariantCulture), l.Kind.ToString(), l.Name,
+                Shape(l.InputShape), Shape(l.OutputShape), l.Macs.ToString("N0", CultureInfo.InvariantCulture)]);
+        TextTable.Write(output, layers);
+    }
+
+    private static List<IReadOnlyList<string>> OutputRows(InferenceModel model)
+    {
+        var rows = new List<IReadOnlyList<string>>();
+        for (int i = 0; i < model.Outputs.Count; i++)
+        {
+            OutputSpec o = model.Outputs[i];
+            rows.Add([$"output {i}",
+                $"{Tensor(o.Tensor)}, bytes {o.Offset}..{o.Offset + o.Tensor.Bytes}, post-processing {o.Postprocess}, {o.Labels.Count} labels"]);
+        }
+        return rows;
     }
 
     // Written with Utf8JsonWriter: the source-generated serializer would add about 0.9 MB to the NativeAOT binary.
@@ -113,7 +126,7 @@ public static class InfoCommand
             json.WriteNumber("outputBytes", model.OutputBytes);
             json.WriteNumber("arenaBytes", model.ArenaBytes);
             json.WriteNumber("weightBytes", model.WeightBytes);
-            json.WriteNumber("macs", model.Layers.Sum(l => l.Macs));
+            json.WriteNumber("macs", ModelOptions.TotalMacs(model));
             json.WriteString("kernelVariant", model.Kernels.Variant.Name());
             json.WriteStartObject("kernelFamilies");
             json.WriteString("gemm", model.Kernels.GemmVariant.Name());

@@ -2,6 +2,7 @@ using EdgeQ.Boards;
 using EdgeQ.CommandLine;
 using EdgeQ.Format;
 using EdgeQ.Runtime;
+using EdgeQ.Runtime.Diagnostics;
 using EdgeQ.Runtime.Kernels;
 using EdgeQ.Runtime.Loading;
 
@@ -14,7 +15,7 @@ public static class ModelOptions
     public static readonly ArgumentSpec Model = new("MODEL.eqm", "The model file (from 'edgeq pack')");
     public static readonly OptionSpec Threads = new("--threads", "Threads per inference (default: the board profile's, else one per core)", "N");
     public static readonly OptionSpec Kernels = new("--kernels",
-        $"Force a kernel variant: {Names(KernelVariants.All)} (default: the best this CPU runs)", "VARIANT");
+        $"Force a kernel variant: {KernelVariantNames.Join(KernelVariants.All)} (default: the best this CPU runs)", "VARIANT");
 
     public static InferenceModel Open(ParsedCommand parsed)
     {
@@ -36,17 +37,14 @@ public static class ModelOptions
         if (parsed.Value(Kernels.Name) is not { } name) return null;
         return KernelVariants.TryParse(name, out KernelVariant variant)
             ? variant
-            : throw new UsageException($"{Kernels.Name} must be one of {Names(KernelVariants.All)}, not '{name}'");
+            : throw new UsageException($"{Kernels.Name} must be one of {KernelVariantNames.Join(KernelVariants.All)}, not '{name}'");
     }
 
-    /// <summary>"reference, vector128, ...". A loop, not <c>Select</c>: LINQ over an enum is a value-type instantiation of
-    /// its iterators, which NativeAOT compiles separately (docs/device.md, binary size).</summary>
-    public static string Names(IEnumerable<KernelVariant> variants)
+    public static long TotalMacs(InferenceModel model)
     {
-        var names = new List<string>();
-        foreach (var variant in variants)
-            names.Add(variant.Name());
-        return string.Join(", ", names);
+        long macs = 0;
+        foreach (LayerInfo layer in model.Layers) macs += layer.Macs;
+        return macs;
     }
 
     private static int DefaultThreads() =>

@@ -46,8 +46,13 @@ public static class RunCommand
         AtomicFile.WriteAllBytes(outputPath, result);
 
         output.WriteLine($"kernels: {ModelOptions.DescribeKernels(model.Kernels)}, threads {model.Threads}");
-        output.WriteLine($"wrote {result.Length} bytes to {outputPath}: " +
-                         string.Join(", ", model.Outputs.Select(o => $"{o.Tensor.Name} {o.Tensor.ElementType} {Shapes.Format(o.Tensor.Shape.AsSpan())} at {o.Offset}")));
+        var written = new string[model.Outputs.Count];
+        for (int i = 0; i < written.Length; i++)
+        {
+            OutputSpec o = model.Outputs[i];
+            written[i] = $"{o.Tensor.Name} {o.Tensor.ElementType} {Shapes.Format(o.Tensor.Shape.AsSpan())} at {o.Offset}";
+        }
+        output.WriteLine($"wrote {result.Length} bytes to {outputPath}: {string.Join(", ", written)}");
         output.WriteLine($"{repeat} run(s), fastest {fastest.TotalMilliseconds:F3} ms");
         return CommandErrors.Success;
     }

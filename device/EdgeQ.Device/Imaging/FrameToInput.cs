@@ -33,9 +33,11 @@ public sealed class FrameToInput
         this.rows = rows;
         this.columns = columns;
         this.tables = tables;
-        planes = [.. tables.Select(_ => new byte[frameWidth * frameHeight])];
-        firstColumn = columns.First.Min();
-        columnSpan = columns.Second.Max() - firstColumn + 1;
+        planes = new byte[tables.Length][];
+        for (int i = 0; i < planes.Length; i++) planes[i] = new byte[frameWidth * frameHeight];
+        // Taps never decrease along the axis, so the first and last taps bound the columns read.
+        firstColumn = columns.First[0];
+        columnSpan = columns.Second[^1] - firstColumn + 1;
         blendedRow = new byte[columnSpan];
     }
 

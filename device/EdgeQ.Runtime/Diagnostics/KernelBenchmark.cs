@@ -31,9 +31,10 @@ public static class KernelBenchmark
     {
         IEnumerable<KernelVariant> variants = variant is { } v ? [v] : KernelVariants.Supported;
         log.WriteLine($"{"layer",-26} {"variant",-10} {"us/run",10} {"GMAC/s",8}");
-        foreach (Layer layer in Layers.Where(l => layerFilter is null || l.Name.Contains(layerFilter, StringComparison.Ordinal)))
+        foreach (Layer layer in Layers)
         foreach (KernelVariant each in variants)
         {
+            if (layerFilter is not null && !layer.Name.Contains(layerFilter, StringComparison.Ordinal)) continue;
             Action run = layer.Prepare(KernelTable.Create(each));
             run();   // warm-up (and JIT tiering where there is a JIT)
             int count = iterations;

@@ -469,7 +469,11 @@ internal sealed class RequantizeCase : KernelCase
     }
 
     public override sbyte[] RunOracle()
-        => _x.Select(v => Requantization.FromFloat((v - _quant.InputZeroPoint) * _quant.Multiplier, _quant.Output)).ToArray();
+    {
+        var y = new sbyte[_x.Length];
+        for (int i = 0; i < y.Length; i++) y[i] = Requantization.FromFloat((_x[i] - _quant.InputZeroPoint) * _quant.Multiplier, _quant.Output);
+        return y;
+    }
 
     public override string ToString() => $"requantize n={_x.Length} zp={_quant.InputZeroPoint} m={_quant.Multiplier:G4} out(zp={_quant.Output.ZeroPoint})";
 }
@@ -493,7 +497,9 @@ internal sealed class ConcatCase : KernelCase
 
     public override sbyte[] Run(KernelTable kernels, int parts)
     {
-        var y = new sbyte[_pixels * _inputs.Sum(i => i.Channels)];
+        int channels = 0;
+        foreach (ConcatInput input in _inputs) channels += input.Channels;
+        var y = new sbyte[_pixels * channels];
         Concat.Channels(kernels, _inputs, _pixels, y);
         return y;
     }
@@ -509,7 +515,11 @@ internal sealed class ConcatCase : KernelCase
     }
 
     public override string ToString()
-        => $"concat pixels={_pixels} inputs=[{string.Join(", ", _inputs.Select(i => i.Channels + (i.Requantize is null ? "" : " requantized")))}]";
+    {
+        var inputs = new string[_inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = _inputs[i].Channels + (_inputs[i].Requantize is null ? "" : " requantized");
+        return $"concat pixels={_pixels} inputs=[{string.Join(", ", inputs)}]";
+    }
 }
 
 internal sealed class PadCase : KernelCase
@@ -612,7 +622,12 @@ internal sealed class LutCase : KernelCase
         return y;
     }
 
-    public override sbyte[] RunOracle() => _x.Select(v => _table[v + 128]).ToArray();
+    public override sbyte[] RunOracle()
+    {
+        var y = new sbyte[_x.Length];
+        for (int i = 0; i < y.Length; i++) y[i] = _table[_x[i] + 128];
+        return y;
+    }
 
     public override string ToString() => $"lut n={_x.Length}";
 }
@@ -667,8 +682,10 @@ internal sealed class TransposeConvCase : WeightedCase
                     * (_x[((n * _input.H + iy) * _input.W + ix) * _input.C + i] - _inputZeroPoint);
             }
         }
-        float[] m = _multipliers.Length == 1 ? Enumerable.Repeat(_multipliers[0], _outputChannels).ToArray() : _multipliers;
-        return acc.Select((a, i) => Requantization.FromAccumulator(a, m[i % _outputChannels], _output)).ToArray();
+        var y = new sbyte[acc.Length];
+        for (int i = 0; i < y.Length; i++)
+            y[i] = Requantization.FromAccumulator(acc[i], _multipliers[_multipliers.Length == 1 ? 0 : i % _outputChannels], _output);
+        return y;
     }
 
     public override string ToString()

@@ -19,16 +19,16 @@ public static class KernelSelfTest
         List<KernelVariant> variants;
         if (variant is null)
         {
-            variants = KernelVariants.Supported.ToList();
+            variants = [.. KernelVariants.Supported];
         }
         else if (!KernelVariants.TryParse(variant, out KernelVariant only))
         {
-            log.WriteLine($"unknown kernel variant '{variant}' (expected one of: {string.Join(", ", KernelVariants.All.Select(v => v.Name()))})");
+            log.WriteLine($"unknown kernel variant '{variant}' (expected one of: {KernelVariantNames.Join(KernelVariants.All)})");
             return false;
         }
         else if (!KernelVariants.IsSupported(only))
         {
-            log.WriteLine($"kernel variant '{only.Name()}' is not supported on this CPU (supported: {string.Join(", ", KernelVariants.Supported.Select(v => v.Name()))})");
+            log.WriteLine($"kernel variant '{only.Name()}' is not supported on this CPU (supported: {KernelVariantNames.Join(KernelVariants.Supported)})");
             return false;
         }
         else
@@ -36,7 +36,7 @@ public static class KernelSelfTest
             variants = [only];
         }
 
-        log.WriteLine($"kernel selftest: {RuntimeInformation.ProcessArchitecture}, variants {string.Join(" ", variants.Select(v => v.Name()))}, {CasesPerFamily} cases per family");
+        log.WriteLine($"kernel selftest: {RuntimeInformation.ProcessArchitecture}, variants {KernelVariantNames.Join(variants, " ")}, {CasesPerFamily} cases per family");
         KernelTable reference = KernelTable.Create(KernelVariant.Reference);
         var allOutputs = new XxHash64();
         bool allOk = true;

@@ -22,8 +22,10 @@ public sealed class Executor : IDisposable, IParallelJob
         Memory = MemoryPlan.Create(plan);
         _arena = new sbyte[Memory.ArenaBytes];
         _pool = new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
-        int scratchBytes = plan.Ops.Count == 0 ? 0 : plan.Ops.Max(op => op.ScratchBytes);
-        _scratch = Enumerable.Range(0, _pool.Threads).Select(_ => new sbyte[scratchBytes]).ToArray();
+        int scratchBytes = 0;
+        foreach (PlanOp op in plan.Ops) scratchBytes = Math.Max(scratchBytes, op.ScratchBytes);
+        _scratch = new sbyte[_pool.Threads][];
+        for (int i = 0; i < _scratch.Length; i++) _scratch[i] = new sbyte[scratchBytes];
         _layerTicks = new long[plan.Ops.Count];
     }
 
@@ -31,7 +33,7 @@ public sealed class Executor : IDisposable, IParallelJob
     public MemoryPlan Memory { get; }
     public KernelTable Kernels => Plan.Kernels;
     public int Threads => _pool.Threads;
-    public int ScratchBytes => _scratch.Sum(s => s.Length);
+    public int ScratchBytes => _scratch.Length * _scratch[0].Length;
 
     /// <summary>Record each op's wall time on every run (see <see cref="LayerTime"/>).</summary>
     public bool CollectLayerTimes { get; set; }

@@ -39,11 +39,20 @@ public sealed class MemoryPlan
         var offsets = new int[count];
         var placed = new List<int>();
         int arena = 0;
-        foreach (int t in Enumerable.Range(0, count).Where(t => last[t] >= 0).OrderByDescending(t => plan.Tensors[t].Bytes).ThenBy(t => t))
+        var order = new List<int>(count);
+        for (int t = 0; t < count; t++)
+            if (last[t] >= 0) order.Add(t);
+        order.Sort((a, b) => plan.Tensors[a].Bytes != plan.Tensors[b].Bytes ? plan.Tensors[b].Bytes.CompareTo(plan.Tensors[a].Bytes) : a.CompareTo(b));
+        var neighbours = new List<int>();
+        foreach (int t in order)
         {
             int size = plan.Tensors[t].Bytes, offset = 0;
             // Live neighbours by offset; take the first gap that holds this tensor.
-            foreach (int other in placed.Where(o => first[o] <= last[t] && first[t] <= last[o]).OrderBy(o => offsets[o]))
+            neighbours.Clear();
+            foreach (int o in placed)
+                if (first[o] <= last[t] && first[t] <= last[o]) neighbours.Add(o);
+            neighbours.Sort((a, b) => offsets[a] != offsets[b] ? offsets[a].CompareTo(offsets[b]) : a.CompareTo(b));
+            foreach (int other in neighbours)
             {
                 if (offset + size <= offsets[other]) break;
                 offset = Math.Max(offset, RoundUp(offsets[other] + plan.Tensors[other].Bytes));

@@ -43,7 +43,15 @@ public sealed class ModelPlan
     public IReadOnlyList<int> Outputs { get; }
 
     /// <summary>Bytes of packed weights, biases, multipliers and tables over all ops.</summary>
-    public long WeightBytes => Ops.Sum(op => op.WeightBytes);
+    public long WeightBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (PlanOp op in Ops) bytes += op.WeightBytes;
+            return bytes;
+        }
+    }
 
     private void MarkProduced(bool[] produced, int tensor, string writer)
     {

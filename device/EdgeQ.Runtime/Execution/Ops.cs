@@ -58,8 +58,15 @@ public sealed class BinaryOp(string name, int a, int b, int output, Nhwc aShape,
 
 /// <summary>Channel concat; <paramref name="requantize"/>[i] maps input i to the output's quantization (null: same).</summary>
 public sealed class ConcatOp(string name, int[] inputs, int output, Nhwc[] inputShapes, RequantizeParams?[] requantize)
-    : PlanOp(name, inputs, output, inputShapes[0] with { C = inputShapes.Sum(s => s.C) })
+    : PlanOp(name, inputs, output, ConcatShape(inputShapes))
 {
+    private static Nhwc ConcatShape(Nhwc[] inputShapes)
+    {
+        int channels = 0;
+        foreach (Nhwc shape in inputShapes) channels += shape.C;
+        return inputShapes[0] with { C = channels };
+    }
+
     public override void Execute(KernelTable kernels, in OpIO io, int first, int count, Span<sbyte> scratch)
     {
         int offset = 0;

@@ -25,7 +25,8 @@ public static class ModelLoader
         while (model.Tensors[tensor].ElementType == ElementType.Float32)
         {
             // The format lets only Softmax and Dequantize write float tensors.
-            int index = Enumerable.Range(0, model.Operators.Count).First(i => model.Operators[i].Output == tensor);
+            int index = 0;
+            while (model.Operators[index].Output != tensor) index++;
             EqmOperator op = model.Operators[index];
             if (op.Kind == OpKind.Softmax)
             {
@@ -95,7 +96,8 @@ public static class ModelLoader
                     throw Unsupported(e.Message);
                 }
             }
-            int[] outputs = model.Outputs.Select(o => _planTensor[OutputSource(model, o.Tensor).Tensor]).ToArray();
+            var outputs = new int[model.Outputs.Count];
+            for (int i = 0; i < outputs.Length; i++) outputs[i] = _planTensor[OutputSource(model, model.Outputs[i].Tensor).Tensor];
             return new LoadedPlan(new ModelPlan(kernels, _tensors, _ops, [input], outputs), _sources);
         }
 
@@ -139,9 +141,11 @@ public static class ModelLoader
                     break;
                 case ConcatParams p:
                     if (p.Axis != Tensor(_op.Output).Shape.Count - 1) throw Unsupported($"concat along axis {p.Axis}: only the last (channel) axis is supported");
-                    int[] parts = Enumerable.Range(0, _op.Inputs.Count).ToArray();
-                    Add(new ConcatOp(Name, parts.Select(Activation).ToArray(), Output(), parts.Select(Shape).ToArray(),
-                        parts.Select(i => SameQuantization(i) ? (RequantizeParams?)null : RequantizeTo(i)).ToArray()));
+                    int parts = _op.Inputs.Count;
+                    var (partTensors, partShapes, partRequantize) = (new int[parts], new Nhwc[parts], new RequantizeParams?[parts]);
+                    for (int i = 0; i < parts; i++)
+                        (partTensors[i], partShapes[i], partRequantize[i]) = (Activation(i), Shape(i), SameQuantization(i) ? null : RequantizeTo(i));
+                    Add(new ConcatOp(Name, partTensors, Output(), partShapes, partRequantize));
                     break;
                 case PadParams p:
                     int padInput = Activation(0);
@@ -204,7 +208,10 @@ public static class ModelLoader
         private float[] Multipliers()
         {
             double inputScale = Scale(0), outputScale = OutputScale;
-            return Tensor(_op.Inputs[1]).Quantization!.Scales.Select(w => Requantization.Multiplier(inputScale, w, outputScale)).ToArray();
+            var weightScales = Tensor(_op.Inputs[1]).Quantization!.Scales;
+            var multipliers = new float[weightScales.Count];
+            for (int c = 0; c < multipliers.Length; c++) multipliers[c] = Requantization.Multiplier(inputScale, weightScales[c], outputScale);
+            return multipliers;
         }
 
         private ReadOnlySpan<sbyte> Weights() => MemoryMarshal.Cast<byte, sbyte>(Tensor(_op.Inputs[1]).Data.Span);
