@@ -51,8 +51,9 @@ public sealed unsafe class KernelTable
         Requantize = vector ? &RequantizeVector128.Run : &RequantizeReference.Run;
         ResizeBilinear = vector ? &BilinearDriver.Run<BilinearC16Vector128> : &BilinearDriver.Run<BilinearReference>;
 
-        LutVariant = arm ? KernelVariant.Neon : KernelVariant.Reference;
-        Lut = arm ? &LutC16Neon.Run : &LutReference.Run;
+        bool avx2 = variant is KernelVariant.Avx2 or KernelVariant.AvxVnni;
+        LutVariant = arm ? KernelVariant.Neon : avx2 ? KernelVariant.Avx2 : KernelVariant.Reference;
+        Lut = arm ? &LutC16Neon.Run : avx2 ? &LutC32Avx2.Run : &LutReference.Run;
     }
 
     /// <summary>The table for this CPU's best variant.</summary>
