@@ -41,7 +41,7 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
             r2.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a2, i), rest)), w0, w1);
             r3.Dot(Group(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a3, i), rest)), w0, w1);
         }
-        GemmDriver.Store4x16(r0.Int32x16, r1.Int32x16, r2.Int32x16, r3.Int32x16, rows, ref multipliers, output, ref c, ldc, cols);
+        GemmDriver.Store4x16(r0.Lo, r0.Hi, r1.Lo, r1.Hi, r2.Lo, r2.Hi, r3.Lo, r3.Hi, rows, ref multipliers, output, ref c, ldc, cols);
     }
 
     /// <summary>Four int8 inputs (one k group) broadcast to every 32-bit lane as x + 128.</summary>
@@ -49,18 +49,16 @@ internal struct Gemm4x16c4AvxVnni : IGemmMicrokernel
     private static Vector256<byte> Group(int fourInputs)
         => (Vector256.Create(fourInputs) ^ Vector256.Create(unchecked((int)0x80808080))).AsByte();
 
-    /// <summary>16 int32 accumulators of one row as two 8-lane vectors.</summary>
-    private struct Int32x2x8(Vector256<int> c0, Vector256<int> c1)
+    /// <summary>16 int32 accumulators of one row as two 8-lane vectors (channels 0-7, 8-15).</summary>
+    private struct Int32x2x8(Vector256<int> lo, Vector256<int> hi)
     {
-        private Vector256<int> _c0 = c0, _c1 = c1;
+        public Vector256<int> Lo = lo, Hi = hi;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Dot(Vector256<byte> x, Vector256<sbyte> w0, Vector256<sbyte> w1)
         {
-            _c0 = X86.AvxVnni.MultiplyWideningAndAdd(_c0, x, w0);
-            _c1 = X86.AvxVnni.MultiplyWideningAndAdd(_c1, x, w1);
+            Lo = X86.AvxVnni.MultiplyWideningAndAdd(Lo, x, w0);
+            Hi = X86.AvxVnni.MultiplyWideningAndAdd(Hi, x, w1);
         }
-
-        public readonly Int32x16 Int32x16 => GemmDriver.Split(_c0, _c1);
     }
 }
