@@ -180,6 +180,21 @@ internal static class GemmDriver
         if (rows > 3) Store(Requantization.FromAccumulators(r3Lo, r3Hi, ref multipliers, output), ref Unsafe.Add(ref c, 3 * ldc), cols);
     }
 
+    /// <summary>x86: requantizes and stores the valid rows of a 4 x 8 tile (channels 0-7 of each row in one 256-bit
+    /// vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store4x8(Vector256<int> r0, Vector256<int> r1, Vector256<int> r2, Vector256<int> r3, nint rows,
+        ref float multipliers, in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
+    {
+        Store8(Low8(r0), ref multipliers, output, ref c, cols);
+        if (rows > 1) Store8(Low8(r1), ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
+        if (rows > 2) Store8(Low8(r2), ref multipliers, output, ref Unsafe.Add(ref c, 2 * ldc), cols);
+        if (rows > 3) Store8(Low8(r3), ref multipliers, output, ref Unsafe.Add(ref c, 3 * ldc), cols);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Int32x16 Low8(Vector256<int> channels) => new() { C0 = channels.GetLower(), C1 = channels.GetUpper() };
+
     /// <summary>Requantizes one row's 16 accumulators and stores the first <paramref name="cols"/> (&lt;= 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store16(in Int32x16 acc, ref float multipliers, in VectorQuant output, ref sbyte dst, nuint cols)
