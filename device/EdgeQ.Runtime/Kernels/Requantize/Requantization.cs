@@ -94,10 +94,15 @@ public static class Requantization
     /// int8: per lane the same float steps as the 4-lane form, in half the instructions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators(Vector256<int> lo, Vector256<int> hi, ref float multipliers, in VectorQuant q)
+        => FromFloats(Vector256.ConvertToSingle(lo) * Vector256.LoadUnsafe(ref multipliers, 0),
+                      Vector256.ConvertToSingle(hi) * Vector256.LoadUnsafe(ref multipliers, 8), q);
+
+    /// <summary>x86 AVX2: 16 scaled values (elements 0-7 and 8-15) clamped, rounded, shifted and narrowed to int8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromFloats(Vector256<float> lo, Vector256<float> hi, in VectorQuant q)
     {
-        Vector256<int> r0 = FromFloat(Vector256.ConvertToSingle(lo) * Vector256.LoadUnsafe(ref multipliers, 0), q);
-        Vector256<int> r1 = FromFloat(Vector256.ConvertToSingle(hi) * Vector256.LoadUnsafe(ref multipliers, 8), q);
-        // VPACKSSDW packs within 128-bit lanes (channels 0-3, 8-11 | 4-7, 12-15); VPERMQ puts the quarters in order.
+        Vector256<int> r0 = FromFloat(lo, q), r1 = FromFloat(hi, q);
+        // VPACKSSDW packs within 128-bit lanes (elements 0-3, 8-11 | 4-7, 12-15); VPERMQ puts the quarters in order.
         Vector256<short> packed = Avx2.Permute4x64(Avx2.PackSignedSaturate(r0, r1).AsInt64(), 0b11_01_10_00).AsInt16();
         return Sse2.PackSignedSaturate(packed.GetLower(), packed.GetUpper());
     }
