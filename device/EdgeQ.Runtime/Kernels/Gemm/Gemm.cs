@@ -155,7 +155,6 @@ internal static class GemmDriver
         return group;
     }
 
-
     /// <summary>Requantizes and stores the valid rows of a 4 x 16 tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store4x16(in Int32x16 r0, in Int32x16 r1, in Int32x16 r2, in Int32x16 r3, nint rows,

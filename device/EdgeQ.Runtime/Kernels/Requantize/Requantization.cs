@@ -72,11 +72,12 @@ public static class Requantization
     /// <summary>16 accumulators with their 16 multipliers to 16 int8, with the constants broadcast beforehand.
     /// ARM64 rounds while converting (FCVTNS) and clamps after saturating narrows: for integer bounds
     /// clamp-then-round equals round-then-clamp, and every saturation step is monotone and lands at or beyond the
-    /// bound it is clamped to, so the bytes equal the float clamp's.</summary>
+    /// bound it is clamped to, so the bytes equal the float clamp's. x86 with AVX2 takes the 256-bit form below.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
         Vector128<int> a3, ref float multipliers, in VectorQuant q)
     {
+        if (Avx2.IsSupported) return FromAccumulators(Vector256.Create(a0, a1), Vector256.Create(a2, a3), ref multipliers, q);
         Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
         Vector128<float> m2 = Vector128.LoadUnsafe(ref multipliers, 8), m3 = Vector128.LoadUnsafe(ref multipliers, 12);
         if (AdvSimd.Arm64.IsSupported)
@@ -85,7 +86,6 @@ public static class Requantization
             Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(lo), hi);
             return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin), q.QMax);
         }
-        if (Avx2.IsSupported) return FromAccumulators(Vector256.Create(a0, a1), Vector256.Create(a2, a3), ref multipliers, q);
         return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q),
                       FromFloat(Vector128.ConvertToSingle(a2) * m2, q), FromFloat(Vector128.ConvertToSingle(a3) * m3, q));
     }
