@@ -119,6 +119,36 @@ public sealed class TransformTests
     }
 
     [Fact]
+    public void FoldScaleAndBiasTakesScalarAndPerChannelAffineStepsIntoTheLayerBeforeItsActivation()
+    {
+        // PP-LCNet's learnable affine block: Conv -> Mul(scalar) -> Add(scalar) -> HardSwish, constants on either side.
+        var b = new OnnxModelBuilder(opset: 14).Input("x", 1, 4, 6, 6);
+        string conv = b.Node("Conv", ["x", b.Random("w", [4, 1, 3, 3]), b.Random("bias", [4])], ("group", 4), ("pads", new[] { 1, 1, 1, 1 }));
+        string scaled = b.Node("Mul", [b.Initializer("scale", [1], [1.7f]), conv]);
+        string shifted = b.Node("Add", [scaled, b.Initializer("shift", [1], [-0.4f])]);
+        string perChannel = b.Node("Mul", [shifted, b.Random("channel_scale", [1, 4, 1, 1], -2f, 2f)]);
+        b.Output(b.Node("HardSwish", [perChannel]));
+        Assert.Equal(3, FoldScaleAndBias.Run(Import(b)));
+        Assert.True(DifferenceFromOnnxRuntime(b, [1, 4, 6, 6], graph =>
+        {
+            var layer = Assert.IsType<ConvNode>(Assert.Single(graph.Nodes));
+            Assert.Equal(ActivationKind.HardSwish, layer.Activation.Kind);
+        }) < 1e-5);
+    }
+
+    [Fact]
+    public void FoldScaleAndBiasLeavesAMulAfterAnActivationOrOfAnotherShape()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 4, 6, 6);
+        string conv = b.Node("Relu", [b.Node("Conv", ["x", b.Random("w", [4, 4, 1, 1])])]);
+        string afterActivation = b.Node("Mul", [conv, b.Initializer("scale", [1], [2f])]);
+        string other = b.Node("Conv", ["x", b.Random("w2", [4, 4, 1, 1])]);
+        b.Output(b.Node("Mul", [other, b.Random("spatial", [1, 1, 6, 6])]));   // per pixel, not per channel
+        b.Output(afterActivation);
+        Assert.Equal(0, FoldScaleAndBias.Run(Import(b)));
+    }
+
+    [Fact]
     public void MergePadIntoConvAddsSpatialPadding()
     {
         var b = new OnnxModelBuilder().Input("x", 1, 2, 5, 5);

@@ -72,6 +72,46 @@ public class KernelVariantTests
         }
     }
 
+    /// <summary>Every input value in order (each table slice and both halves) and every length from 1 to 100 (every
+    /// tail of a vector step), against the plain lookup.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Lut_looks_up_every_value_and_every_length(string variantName)
+    {
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable table = KernelTable.Create(variant);
+        var r = new CaseRandom(23);
+        sbyte[] lut = r.Bytes(Lut.TableSize);
+        sbyte[] every = Enumerable.Range(sbyte.MinValue, Lut.TableSize).Select(v => (sbyte)v).ToArray();
+        foreach (sbyte[] input in Enumerable.Range(1, 100).Select(n => r.Bytes(n)).Append(every).Append([.. every, .. every.Reverse()]))
+        {
+            var actual = new sbyte[input.Length];
+            Lut.Run(table, lut, input, actual);
+            AssertBytes.Equal(input.Select(v => lut[v + 128]).ToArray(), actual, $"lut n={input.Length} ({table.LutVariant.Name()})");
+        }
+    }
+
+    /// <summary>Transposed convolutions whose windows tile the output (stride = kernel: the kernel-row GEMM plan) against
+    /// the scatter definition, for every variant: 1-3 wide kernels, square and not, few output channels (a segmentation
+    /// head's 24 -> 1) and channel counts off the tile widths, odd input sizes, batches of 2.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Transposed_conv_whose_windows_tile_the_output_matches_the_definition(string variantName)
+    {
+        Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
+        KernelTable table = KernelTable.Create(variant);
+        var r = new CaseRandom(17);
+        foreach ((int kh, int kw) in new[] { (1, 1), (2, 2), (3, 3), (2, 3), (3, 1) })
+        foreach (int outputChannels in new[] { 1, 2, 3, 5, 16, 17, 24 })
+        {
+            var g = new ConvGeometry(kh, kw, kh, kw);
+            Assert.True(PackedTransposeConv.WindowsTileOutput(g));
+            var input = new Nhwc(r.Int(1, 2), r.Int(1, 7), r.Int(1, 9), r.Pick(1, 3, 8, 24, 33));
+            var c = TransposeConvCase.Create(r, g, input, outputChannels, r.ZeroPoint());
+            AssertBytes.Equal(c.RunOracle(), c.Run(table), c.ToString());
+        }
+    }
+
     /// <summary>Biases at the packing guard's limit and extreme inputs: int32 sums that come close to overflowing (and,
     /// in kernels that offset their inputs, pass through wrapped values) must still end at the reference's bytes.</summary>
     [Theory]

@@ -55,6 +55,10 @@ public class RequantizationTests
             Requantization.FromAccumulators(Vector128.Create(acc, 0), Vector128.Create(acc, 4), Vector128.Create(acc, 8),
                 Vector128.Create(acc, 12), ref m[0], q).CopyTo(vector);
             Assert.Equal(scalar, vector);
+            if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) continue;
+            // The x86 form on 8-lane halves (the AVX2 and AVX-VNNI GEMM tiles).
+            Requantization.FromAccumulators(Vector256.Create(acc, 0), Vector256.Create(acc, 8), ref m[0], new VectorQuant(q)).CopyTo(vector);
+            Assert.Equal(scalar, vector);
         }
     }
 }

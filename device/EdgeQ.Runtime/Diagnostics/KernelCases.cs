@@ -65,8 +65,8 @@ public static class KernelFamilies
         new("maxpool", k => k.VectorFamiliesVariant, r => PoolCase.Generate(r, average: false, global: false)),
         new("avgpool", k => k.VectorFamiliesVariant, r => PoolCase.Generate(r, average: true, global: false)),
         new("global avgpool", k => k.VectorFamiliesVariant, r => PoolCase.Generate(r, average: true, global: true)),
-        new("add", k => k.VectorFamiliesVariant, r => BinaryCase.Generate(r, multiply: false)),
-        new("mul", k => k.VectorFamiliesVariant, r => BinaryCase.Generate(r, multiply: true)),
+        new("add", k => k.BinaryVariant, r => BinaryCase.Generate(r, multiply: false)),
+        new("mul", k => k.BinaryVariant, r => BinaryCase.Generate(r, multiply: true)),
         new("requantize", k => k.VectorFamiliesVariant, RequantizeCase.Generate),
         new("concat", k => k.VectorFamiliesVariant, ConcatCase.Generate),
         new("pad", _ => KernelVariant.Reference, PadCase.Generate),
@@ -642,12 +642,15 @@ internal sealed class TransposeConvCase : WeightedCase
         // Padding at most the dilated kernel's reach in total, so the output is at least as large as the input.
         int top = r.Int(0, dh * (kh - 1)), left = r.Int(0, dw * (kw - 1));
         var g = new ConvGeometry(kh, kw, r.Int(1, 3), r.Int(1, 3), dh, dw, top, left, r.Int(0, dh * (kh - 1) - top), r.Int(0, dw * (kw - 1) - left));
-        var c = new TransposeConvCase
-        {
-            _geometry = g, _outputChannels = KernelFamilies.Channels(r, 40), _inputZeroPoint = r.ZeroPoint(),
-            _input = new Nhwc(r.Int(1, 2), r.Int(1, 7), r.Int(1, 7), KernelFamilies.Channels(r, 24)),
-        };
-        c.DrawData(r, c._outputChannels, g.Taps * c._input.C);
+        int outputChannels = KernelFamilies.Channels(r, 40), zeroPoint = r.ZeroPoint();
+        return Create(r, g, new Nhwc(r.Int(1, 2), r.Int(1, 7), r.Int(1, 7), KernelFamilies.Channels(r, 24)), outputChannels, zeroPoint);
+    }
+
+    /// <summary>A case with the given window and shapes (e.g. windows that tile the output), random data.</summary>
+    internal static TransposeConvCase Create(CaseRandom r, ConvGeometry g, Nhwc input, int outputChannels, int inputZeroPoint)
+    {
+        var c = new TransposeConvCase { _geometry = g, _outputChannels = outputChannels, _inputZeroPoint = inputZeroPoint, _input = input };
+        c.DrawData(r, outputChannels, g.Taps * input.C);
         return c;
     }
 

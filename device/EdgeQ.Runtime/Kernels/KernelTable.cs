@@ -34,25 +34,27 @@ public sealed unsafe class KernelTable
                 throw new ArgumentOutOfRangeException(nameof(variant), variant, null);
         }
 
-        // Families whose vector code is portable Vector128 plus, where it pays, one ARM64 form.
+        // Families whose vector code is portable Vector128 plus, where it pays, one ARM64 and one x86 AVX2 form.
         bool arm = variant is KernelVariant.Neon or KernelVariant.NeonDot;
+        bool avx2 = variant is KernelVariant.Avx2 or KernelVariant.AvxVnni;
         VectorFamiliesVariant = variant == KernelVariant.Reference ? KernelVariant.Reference : KernelVariant.Vector128;
         bool vector = VectorFamiliesVariant == KernelVariant.Vector128;
 
         if (arm) SetDepthwise<DepthwiseRowC16<DepthwiseC16Neon>>(KernelVariant.Neon);
-        else if (variant is KernelVariant.Avx2 or KernelVariant.AvxVnni) SetDepthwise<DepthwiseRowC16<DepthwiseC16Avx2>>(KernelVariant.Avx2);
+        else if (avx2) SetDepthwise<DepthwiseRow3x3Avx2>(KernelVariant.Avx2);
         else if (vector) SetDepthwise<DepthwiseRowC16<DepthwiseC16Vector128>>(KernelVariant.Vector128);
         else SetDepthwise<DepthwiseReference>(KernelVariant.Reference);
 
         MaxPool = vector ? &Window.Run<PoolingPixel<MaxPoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<MaxPoolReference>, PoolingArgs>;
         AveragePool = vector ? &Window.Run<PoolingPixel<AveragePoolC16Vector128>, PoolingArgs> : &Window.Run<PoolingPixel<AveragePoolReference>, PoolingArgs>;
-        Add = vector ? &BinaryVector128<AddOp>.Run : &BinaryReference<AddOp>.Run;
-        Mul = vector ? &BinaryVector128<MulOp>.Run : &BinaryReference<MulOp>.Run;
+        BinaryVariant = avx2 ? KernelVariant.Avx2 : VectorFamiliesVariant;
+        Add = avx2 ? &BinaryAvx2<AddOp>.Run : vector ? &BinaryVector128<AddOp>.Run : &BinaryReference<AddOp>.Run;
+        Mul = avx2 ? &BinaryAvx2<MulOp>.Run : vector ? &BinaryVector128<MulOp>.Run : &BinaryReference<MulOp>.Run;
         Requantize = vector ? &RequantizeVector128.Run : &RequantizeReference.Run;
         ResizeBilinear = vector ? &BilinearDriver.Run<BilinearC16Vector128> : &BilinearDriver.Run<BilinearReference>;
 
-        LutVariant = arm ? KernelVariant.Neon : KernelVariant.Reference;
-        Lut = arm ? &LutC16Neon.Run : &LutReference.Run;
+        LutVariant = arm ? KernelVariant.Neon : avx2 ? KernelVariant.Avx2 : KernelVariant.Reference;
+        Lut = arm ? &LutC16Neon.Run : avx2 ? &LutC32Avx2.Run : &LutReference.Run;
     }
 
     /// <summary>The table for this CPU's best variant.</summary>
@@ -81,6 +83,8 @@ public sealed unsafe class KernelTable
     /// <summary>Variant of pooling, elementwise, requantize and bilinear resize: Vector128 unless the table is the
     /// reference one.</summary>
     public KernelVariant VectorFamiliesVariant { get; }
+    /// <summary>The Add/Mul code: avx2 on avx2 and avxvnni, else as <see cref="VectorFamiliesVariant"/>.</summary>
+    public KernelVariant BinaryVariant { get; }
     internal delegate*<in WindowOp, in PoolingArgs, int, int, void> MaxPool { get; }
     internal delegate*<in WindowOp, in PoolingArgs, int, int, void> AveragePool { get; }
     internal delegate*<ref sbyte, nint, ref sbyte, nint, ref sbyte, nint, in BinaryQuant, void> Add { get; }

@@ -2,6 +2,9 @@ using EdgeQ.Format;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Quantization;
 using EdgeQ.Host.Reference;
+using EdgeQ.Runtime.Kernels;
+using Int8Elementwise = EdgeQ.Runtime.Kernels.Elementwise;
+using KernelShape = EdgeQ.Runtime.Kernels.Nhwc;
 using FormatType = EdgeQ.Format.ElementType;
 using IrResizeMode = EdgeQ.Host.Ir.ResizeMode;
 
@@ -9,33 +12,42 @@ namespace EdgeQ.Host.Packing;
 
 /// <summary>
 /// Writes a quantized NHWC graph as an <see cref="EqmModel"/>: one format op per IR op (plus a Lut after layers
-/// whose fused activation is not a clamp, and Reshapes around a gemm whose input is not 2-D). Ops without an int8
-/// form fail with <see cref="NotSupportedException"/> naming the op.
+/// whose fused activation is not a clamp, and Reshapes around a gemm whose input is not 2-D), except that an Add or
+/// Mul by a scalar constant becomes a Lut (an int8 -> int8 map is exact as a table) and chains of Luts compose into
+/// one. Ops without an int8 form fail with <see cref="NotSupportedException"/> naming the op.
 /// </summary>
 public sealed class EqmLowering
 {
     private readonly QuantizationPlan plan;
     private readonly EqmModelBuilder builder;
     private readonly Dictionary<Value, int> tensors = [];
+    /// <summary>Lut outputs not emitted yet: a Lut or scalar Add/Mul that is their only reader composes its table into
+    /// theirs instead of running as a pass of its own (PP-LCNet's hard-swish -> Mul -> Add blocks become one Lut).</summary>
+    private readonly Dictionary<Value, HeldLut> heldLuts = [];
+    /// <summary>Values the caller reads (outputs, prefix outputs): they stay tensors of their own.</summary>
+    private readonly HashSet<Value> kept;
 
-    private EqmLowering(QuantizationPlan plan, EqmMetadata metadata)
+    private sealed record HeldLut(int Input, sbyte[] Table);
+
+    private EqmLowering(QuantizationPlan plan, EqmMetadata metadata, IEnumerable<Value> kept)
     {
         this.plan = plan;
         builder = new EqmModelBuilder(metadata);
+        this.kept = [.. kept];
     }
 
     /// <param name="labels">Class names along the last axis of the first output, or empty.</param>
     public static EqmModel Lower(QuantizationPlan plan, EqmMetadata metadata, ImagePreprocessing preprocessing, IReadOnlyList<string> labels)
     {
         var graph = plan.Graph;
-        var lowering = WithInput(plan, metadata, preprocessing);
+        var lowering = WithInput(plan, metadata, preprocessing, graph.Outputs);
         foreach (var node in graph.Nodes) lowering.LowerNode(node);
         for (int i = 0; i < graph.Outputs.Count; i++)
         {
             var output = graph.Outputs[i];
             if (i == 0 && labels.Count > 0 && labels.Count != output.Shape[^1])
                 throw new ArgumentException($"{labels.Count} labels given, but output '{output.Name}' has {output.Shape[^1]} classes");
-            lowering.builder.AddOutput(lowering.tensors[output], i == 0 ? [.. labels] : []);
+            lowering.builder.AddOutput(lowering.Tensor(output), i == 0 ? [.. labels] : []);
         }
         return lowering.builder.Build();
     }
@@ -53,21 +65,21 @@ public sealed class EqmLowering
     /// </summary>
     public static EqmModel LowerPrefix(QuantizationPlan plan, IReadOnlyList<Value> tensors, EqmMetadata metadata, ImagePreprocessing preprocessing)
     {
-        var lowering = WithInput(plan, metadata, preprocessing);
+        var lowering = WithInput(plan, metadata, preprocessing, tensors);
         foreach (var node in plan.Graph.Nodes)
         {
-            if (tensors.All(lowering.tensors.ContainsKey)) break;
+            if (tensors.All(t => lowering.tensors.ContainsKey(t) || lowering.heldLuts.ContainsKey(t))) break;
             lowering.LowerNode(node);
         }
         foreach (var tensor in tensors) lowering.builder.AddOutput(lowering.Tensor(tensor));
         return lowering.builder.Build();
     }
 
-    private static EqmLowering WithInput(QuantizationPlan plan, EqmMetadata metadata, ImagePreprocessing preprocessing)
+    private static EqmLowering WithInput(QuantizationPlan plan, EqmMetadata metadata, ImagePreprocessing preprocessing, IEnumerable<Value> kept)
     {
         if (plan.Graph.Inputs is not [{ Layout: Layout.Nhwc, Rank: 4 } input])
             throw new NotSupportedException($"an .eqm model has one NHWC image input; this graph has {string.Join(", ", plan.Graph.Inputs)}");
-        var lowering = new EqmLowering(plan, metadata);
+        var lowering = new EqmLowering(plan, metadata, kept);
         lowering.tensors[input] = lowering.builder.SetInput(input.Name, FormatType.Int8, input.Shape, plan.Activations[input].ToEqm(), preprocessing);
         return lowering;
     }
@@ -95,7 +107,7 @@ public sealed class EqmLowering
             case ResizeNode resize: LowerResize(resize); break;
             case ReshapeNode reshape: Emit(node, new ReshapeParams(reshape.TargetShape), [Tensor(reshape.Input)]); break;
             case ActivationNode act:
-                Define(node.Output, AddLut(act.Activation, Tensor(act.Input), plan.Activations[act.Input], node.Output.Name, plan.Activations[node.Output]));
+                HoldLut(node.Output, act.Input, LookupTables.Build(act.Activation, plan.Activations[act.Input], plan.Activations[node.Output]));
                 break;
             case SoftmaxNode softmax when softmax.Axis == softmax.Input.Rank - 1:
                 Define(node.Output, builder.AddOperator(new SoftmaxParams(), [Tensor(softmax.Input)], node.Output.Name, FormatType.Float32, null));
@@ -124,6 +136,11 @@ public sealed class EqmLowering
 
     private void LowerBinary(BinaryNode binary)
     {
+        if (ScalarOperand(binary) is var (operand, constant))
+        {
+            HoldLut(binary.Output, operand, ScalarBinaryTable(binary, plan.Activations[operand], constant));
+            return;
+        }
         var right = binary.Inputs[1];
         int rightTensor = binary.Kind switch
         {
@@ -132,8 +149,68 @@ public sealed class EqmLowering
             _ => Operand(right),
         };
         bool add = binary.Kind is BinaryKind.Add or BinaryKind.Sub;
-        Define(binary.Output, EmitClamped(binary, clamp => add ? new AddParams(clamp) : new MulParams(clamp),
-            [Operand(binary.Inputs[0]), rightTensor], binary.Output.Name));
+        DefineClamped(binary, clamp => add ? new AddParams(clamp) : new MulParams(clamp), [Operand(binary.Inputs[0]), rightTensor]);
+    }
+
+    /// <summary>The activation and the constant of x + c, x - c, x * c or x / c with a one-element c (as x + (-c) or
+    /// x * (1 / c)), or null.</summary>
+    private static (Value Operand, float Constant)? ScalarOperand(BinaryNode binary)
+    {
+        if (binary.Inputs.Count(v => v.IsConstant) != 1) return null;
+        int constantIndex = binary.Inputs[0].IsConstant ? 0 : 1;
+        var (operand, constant) = (binary.Inputs[1 - constantIndex], binary.Inputs[constantIndex]);
+        if (constant.Constant!.Length != 1 || !operand.Shape.SequenceEqual(binary.Output.Shape)) return null;
+        float c = constant.Constant.Floats[0];
+        return binary.Kind switch
+        {
+            BinaryKind.Add or BinaryKind.Mul => (operand, c),
+            BinaryKind.Sub when constantIndex == 1 => (operand, -c),
+            BinaryKind.Div when constantIndex == 1 => (operand, 1 / c),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// table[q + 128] = the int8 Add/Mul of q and the constant, with its fused activation, computed by the runtime's
+    /// own reference kernels on all 256 inputs: the Lut gives exactly the bytes the Add/Mul op (and its own Lut)
+    /// would, at the cost of one table lookup.
+    /// </summary>
+    private sbyte[] ScalarBinaryTable(BinaryNode binary, AffineQuantization input, float constant)
+    {
+        var activation = NodeKernels.FusedActivation(binary);
+        bool clampOnly = AffineQuantization.IsClamp(activation);
+        var output = clampOnly ? plan.Activations[binary.Output] : plan.PreActivations[binary];
+        var clamp = clampOnly ? output.ClampFor(activation) : OutputClamp.FullInt8;
+        var (constantQuantization, constantBytes) = Quantized([constant]);
+        var requantize = new OutputQuant(output.ZeroPoint, clamp.Min, clamp.Max);
+        var all = new KernelShape(1, 1, 1, 256);
+        var values = new sbyte[256];
+        for (int i = 0; i < values.Length; i++) values[i] = (sbyte)(i + AffineQuantization.QMin);
+        var table = new sbyte[256];
+        if (binary.Kind is BinaryKind.Add or BinaryKind.Sub)
+            Int8Elementwise.Add(ReferenceKernels, values, all, constantBytes, new KernelShape(1, 1, 1, 1),
+                BinaryQuant.Add(input.Scale, input.ZeroPoint, constantQuantization.Scale, constantQuantization.ZeroPoint, output.Scale, requantize), table);
+        else
+            Int8Elementwise.Mul(ReferenceKernels, values, all, constantBytes, new KernelShape(1, 1, 1, 1),
+                BinaryQuant.Mul(input.Scale, input.ZeroPoint, constantQuantization.Scale, constantQuantization.ZeroPoint, output.Scale, requantize), table);
+        return clampOnly ? table : Compose(table, LookupTables.Build(activation, output, plan.Activations[binary.Output]));
+    }
+
+    private static readonly KernelTable ReferenceKernels = KernelTable.Create(KernelVariant.Reference);
+
+    /// <summary>second[first[q + 128] + 128]: the table of applying first, then second.</summary>
+    private static sbyte[] Compose(sbyte[] first, sbyte[] second) => [.. first.Select(q => second[q - AffineQuantization.QMin])];
+
+    /// <summary>Defines <paramref name="output"/> as table[<paramref name="input"/>], held back (see heldLuts); a held
+    /// input that only this op reads composes into the table.</summary>
+    private void HoldLut(Value output, Value input, sbyte[] table)
+    {
+        if (heldLuts.TryGetValue(input, out var inner) && plan.Graph.HasSingleUse(input) && !kept.Contains(input))
+        {
+            heldLuts.Remove(input);
+            heldLuts.Add(output, new HeldLut(inner.Input, Compose(inner.Table, table)));
+        }
+        else heldLuts.Add(output, new HeldLut(Tensor(input), table));
     }
 
     private void LowerConv(ConvNode conv)
@@ -211,7 +288,7 @@ public sealed class EqmLowering
         }
         var window = ToWindow(w);
         if (pool.Kind == PoolKind.Max) Emit(pool, new MaxPool2DParams(window), [Tensor(pool.Input)]);
-        else Define(pool.Output, EmitClamped(pool, clamp => new AveragePool2DParams(window, pool.CountIncludePad, clamp), [Tensor(pool.Input)], pool.Output.Name));
+        else DefineClamped(pool, clamp => new AveragePool2DParams(window, pool.CountIncludePad, clamp), [Tensor(pool.Input)]);
     }
 
     private static int CeilPadding(int input, int output, int pads, int kernel, int stride, int dilation) =>
@@ -252,28 +329,41 @@ public sealed class EqmLowering
 
     /// <summary>A conv-like layer: inputs X, W, B.</summary>
     private void EmitLayer(Node layer, Func<OutputClamp, OpParams> parameters, int weights) =>
-        Define(layer.Output, EmitClamped(layer, parameters, [Tensor(layer.Input), weights, AddBias(layer, plan.Layers[layer])], layer.Output.Name));
+        DefineClamped(layer, parameters, [Tensor(layer.Input), weights, AddBias(layer, plan.Layers[layer])]);
 
     /// <summary>
-    /// An op that requantizes: a fused ReLU/ReLU6/Clip becomes its output clamp; any other fused activation becomes a
-    /// Lut reading the op's pre-activation output (quantized with the pre-activation range). Returns the final tensor.
+    /// An op that requantizes into <paramref name="node"/>'s output: a fused ReLU/ReLU6/Clip becomes its output clamp;
+    /// any other fused activation becomes a held Lut reading the op's pre-activation output.
     /// </summary>
+    private void DefineClamped(Node node, Func<OutputClamp, OpParams> parameters, int[] inputs)
+    {
+        var (tensor, table) = EmitRequantizing(node, parameters, inputs, node.Output.Name);
+        if (table is null) Define(node.Output, tensor);
+        else heldLuts.Add(node.Output, new HeldLut(tensor, table));
+    }
+
+    /// <summary>As <see cref="DefineClamped"/>, emitting the Lut at once; returns the final tensor.</summary>
     private int EmitClamped(Node node, Func<OutputClamp, OpParams> parameters, int[] inputs, string outputName)
+    {
+        var (tensor, table) = EmitRequantizing(node, parameters, inputs, outputName);
+        return table is null ? tensor : AddLut(tensor, table, outputName, plan.Activations[node.Output]);
+    }
+
+    /// <summary>The op with its clamp (a clamp activation: Table is null), or with the full int8 range into its
+    /// pre-activation quantization and the activation's table from there to the output's.</summary>
+    private (int Tensor, sbyte[]? Table) EmitRequantizing(Node node, Func<OutputClamp, OpParams> parameters, int[] inputs, string outputName)
     {
         var activation = NodeKernels.FusedActivation(node);
         var output = plan.Activations[node.Output];
         if (AffineQuantization.IsClamp(activation))
-            return builder.AddOperator(parameters(output.ClampFor(activation)), inputs, outputName, FormatType.Int8, output.ToEqm());
+            return (builder.AddOperator(parameters(output.ClampFor(activation)), inputs, outputName, FormatType.Int8, output.ToEqm()), null);
         var preActivation = plan.PreActivations[node];
         int pre = builder.AddOperator(parameters(OutputClamp.FullInt8), inputs, outputName + ":pre", FormatType.Int8, preActivation.ToEqm());
-        return AddLut(activation, pre, preActivation, outputName, output);
+        return (pre, LookupTables.Build(activation, preActivation, output));
     }
 
-    private int AddLut(Activation activation, int input, AffineQuantization inputQuantization, string outputName, AffineQuantization output)
-    {
-        int table = builder.AddTable(outputName + ":table", LookupTables.Build(activation, inputQuantization, output));
-        return builder.AddOperator(new LutParams(), [input, table], outputName, FormatType.Int8, output.ToEqm());
-    }
+    private int AddLut(int input, sbyte[] table, string outputName, AffineQuantization output) =>
+        builder.AddOperator(new LutParams(), [input, builder.AddTable(outputName + ":table", table)], outputName, FormatType.Int8, output.ToEqm());
 
     /// <summary>An op that only moves int8 values: its output shares the input's quantization (QuantizationPlan).</summary>
     private void Emit(Node node, OpParams parameters, int[] inputs) =>
@@ -292,8 +382,12 @@ public sealed class EqmLowering
 
     private void Define(Value value, int tensor) => tensors.Add(value, tensor);
 
-    private int Tensor(Value value) => tensors.TryGetValue(value, out int index) ? index
-        : throw new NotSupportedException($"'{value.Name}' is {(value.IsConstant ? "a constant operand where the int8 runtime needs an activation" : "not produced before use")}");
+    private int Tensor(Value value)
+    {
+        if (heldLuts.Remove(value, out var held)) Define(value, AddLut(held.Input, held.Table, value.Name, plan.Activations[value]));
+        return tensors.TryGetValue(value, out int index) ? index
+            : throw new NotSupportedException($"'{value.Name}' is {(value.IsConstant ? "a constant operand where the int8 runtime needs an activation" : "not produced before use")}");
+    }
 
     /// <summary>An Add/Mul operand: an activation, or a float constant quantized per tensor over its own range.</summary>
     private int Operand(Value value)
@@ -306,9 +400,15 @@ public sealed class EqmLowering
 
     private int QuantizedConstant(string name, int[] shape, float[] values)
     {
+        var (q, bytes) = Quantized(values);
+        return builder.AddTensor(new EqmTensor(name, FormatType.Int8, shape, q.ToEqm(), bytes.Select(x => (byte)x).ToArray()));
+    }
+
+    /// <summary>Constant operand values quantized per tensor over their own range.</summary>
+    private static (AffineQuantization Quantization, sbyte[] Values) Quantized(float[] values)
+    {
         var q = AffineQuantization.FromRange(values.Min(), values.Max());
-        var bytes = values.Select(x => (byte)(sbyte)q.Quantize(x)).ToArray();
-        return builder.AddTensor(new EqmTensor(name, FormatType.Int8, shape, q.ToEqm(), bytes));
+        return (q, [.. values.Select(x => (sbyte)q.Quantize(x))]);
     }
 
     /// <summary>Transposes int8 weights through the float tensor code (int8 values are exact in float32).</summary>

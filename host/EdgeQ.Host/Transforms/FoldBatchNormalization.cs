@@ -53,7 +53,8 @@ public static class FoldBatchNormalization
         _ => producer.Output.Rank - 1,
     };
 
-    private static bool ScaleOutputChannels(Node producer, float[] scale)
+    /// <summary>Multiplies the weights of output channel o by scale[o]; false for a layer kind without weights.</summary>
+    internal static bool ScaleOutputChannels(Node producer, float[] scale)
     {
         switch (producer)
         {

@@ -13,7 +13,7 @@ public static class GraphOptimizer
     {
         ConstantFolding.Run(graph);
         RemoveIdentities.Run(graph);
-        FoldBiasAdd.Run(graph);              // before BN folding: ConvTranspose -> Add(bias) -> BN
+        FoldScaleAndBias.Run(graph);         // before BN folding: ConvTranspose -> Add(bias) -> BN
         FoldBatchNormalization.Run(graph);   // before fusion: Conv -> BN -> Relu
         MergePadIntoConv.Run(graph);
         RecognizeHardSwish.Run(graph);       // before fusion: the Clip inside it would fuse into its Add

@@ -1,11 +1,13 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using EdgeQ.Format;
 using EdgeQ.Host.Calibration;
 using EdgeQ.Host.Imaging;
 using EdgeQ.Host.Ir;
 using EdgeQ.Host.Packing;
 using EdgeQ.Host.Quantization;
+using EdgeQ.Runtime;
 using Xunit.Abstractions;
 using FormatType = EdgeQ.Format.ElementType;
 
@@ -132,22 +134,60 @@ public sealed class PackingTests(MobileNetFixture mobileNet, ITestOutputHelper o
     }
 
     [Fact]
-    public void SubtractingOrDividingByAConstantFoldsIntoAddOrMul()
+    public void DividingAndSubtractingAScalarAfterAnActivationBecomeOneTable()
     {
         var b = new OnnxModelBuilder().Input("x", 1, 3, 8, 8);
-        string conv = b.Node("Conv", ["x", b.Random("w", [4, 3, 1, 1])]);
+        string conv = b.Node("Relu", [b.Node("Conv", ["x", b.Random("w", [4, 3, 1, 1])])]);
         string divided = b.Node("Div", [conv, b.Initializer("six", [], [6f])]);
         b.Output(b.Node("Sub", [divided, b.Initializer("half", [], [0.5f])]));
         var options = new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch };
         var model = ModelPacker.Pack(SmallModels.Load(b), new TensorCalibrationData(SmallModels.RandomInputs(2, 60)), options).Model;
-        Assert.Equal([OpKind.Conv2D, OpKind.Mul, OpKind.Add], model.Operators.Select(o => o.Kind));
-        float Constant(EqmOperator op)
+        Assert.Equal([OpKind.Conv2D, OpKind.Lut], model.Operators.Select(o => o.Kind));
+        var (x, y) = (model.Tensors[model.Operators[1].Inputs[0]].Quantization!, model.Tensors[model.Operators[1].Output].Quantization!);
+        var table = model.Tensors[model.Operators[1].Inputs[1]].Data.Span;
+        for (int q = x.ZeroPoints[0]; q <= 127; q++)   // the Relu output's range
         {
-            var t = model.Tensors[op.Inputs[1]];
-            return t.Quantization!.Scales[0] * ((sbyte)t.Data.Span[0] - t.Quantization.ZeroPoints[0]);
+            float expected = x.Scales[0] * (q - x.ZeroPoints[0]) / 6 - 0.5f;
+            float actual = y.Scales[0] * ((sbyte)table[q + 128] - y.ZeroPoints[0]);
+            // Two int8 roundings (after / 6, after - 0.5), each at most half a unit of its tensor.
+            Assert.True(Math.Abs(actual - expected) <= y.Scales[0] + x.Scales[0] / 6, $"q {q}: {actual} vs {expected}");
         }
-        Assert.Equal(1f / 6, Constant(model.Operators[1]), 1f / 6 / 255);
-        Assert.Equal(-0.5f, Constant(model.Operators[2]), 0.5f / 255);
+    }
+
+    /// <summary>
+    /// Conv -> Relu -> Mul(scalar) -> Add(scalar) with hard-swish -> Mul(scalar): the three ops after the conv compose
+    /// into one Lut whose bytes are exactly those of the separate int8 ops (kept apart by asking for their outputs).
+    /// </summary>
+    [Fact]
+    public void ScalarAddAndMulChainsComposeIntoOneTableWithTheSeparateOpsBytes()
+    {
+        var b = new OnnxModelBuilder().Input("x", 1, 3, 8, 8);
+        string conv = b.Node("Relu", [b.Node("Conv", ["x", b.Random("w", [4, 3, 3, 3]), b.Random("bias", [4])], ("pads", new[] { 1, 1, 1, 1 }))]);
+        string scaled = b.Node("Mul", [conv, b.Initializer("scale", [1], [1.3f])]);
+        string shifted = b.Node("HardSwish", [b.Node("Add", [scaled, b.Initializer("shift", [1], [-1.1f])])]);
+        b.Output(b.Node("Mul", [b.Initializer("gain", [1], [0.7f]), shifted]));
+        var options = new PackOptions { Preprocessing = PreprocessingPresets.ImageNetTorch };
+        var packed = ModelPacker.Pack(SmallModels.Load(b), new TensorCalibrationData(SmallModels.RandomInputs(4, 61)), options);
+        Assert.Equal([OpKind.Conv2D, OpKind.Lut], packed.Model.Operators.Select(o => o.Kind));
+
+        var graph = packed.Plan.Graph;
+        var stages = graph.Nodes.Skip(1).Select(n => n.Output).ToList();   // the Mul, the Add (+ hard-swish), the last Mul
+        var separate = EqmLowering.LowerPrefix(packed.Plan, stages, packed.Model.Metadata, packed.Model.Input.Preprocessing);
+        Assert.Contains(separate.Operators, o => o.Kind == OpKind.Lut);
+        Assert.True(separate.Operators.Count > packed.Model.Operators.Count);
+        using var composed = InferenceModel.Load(packed.Model);
+        using var apart = InferenceModel.Load(separate);
+        var input = new sbyte[composed.Input.Bytes];
+        var composedOutput = new sbyte[composed.OutputBytes];
+        var apartOutput = new sbyte[apart.OutputBytes];
+        var random = new Random(5);
+        for (int trial = 0; trial < 8; trial++)
+        {
+            random.NextBytes(MemoryMarshal.AsBytes(input.AsSpan()));
+            composed.Run(input, composedOutput);
+            apart.Run(input, apartOutput);
+            Assert.Equal(apartOutput[^composedOutput.Length..], composedOutput);   // the last prefix output is the model's
+        }
     }
 
     [Fact]

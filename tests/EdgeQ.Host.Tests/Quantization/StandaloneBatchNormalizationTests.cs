@@ -13,7 +13,7 @@ namespace EdgeQ.Host.Tests.Quantization;
 
 /// <summary>
 /// A BatchNormalization with no conv to fold into becomes a 1x1 depthwise conv (FoldBatchNormalization), and a bias
-/// written as a separate Add folds into its layer (FoldBiasAdd), so PaddleOCR det (ConvTranspose -> Add -> BN) packs
+/// written as a separate Add folds into its layer (FoldScaleAndBias), so PaddleOCR det (ConvTranspose -> Add -> BN) packs
 /// and runs on the int8 runtime.
 /// </summary>
 public sealed class StandaloneBatchNormalizationTests(ITestOutputHelper output)

@@ -251,8 +251,13 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
     public static DepthwiseLayout Layout => TMac.Layout;
 
     public static void Run(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args)
+        => RunChannels(taps, tapCount, step, pixels, dst, args, 0);
+
+    /// <summary><see cref="Run"/> for channels [<paramref name="c"/>, C) only (<paramref name="c"/> a multiple of
+    /// 16), for row kernels that take the leading blocks themselves.</summary>
+    public static void RunChannels(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args, nint c)
     {
-        nint channels = args.Channels, c = 0;
+        nint channels = args.Channels;
         for (; c + Depthwise.Block <= channels; c += Depthwise.Block)
             Block<FullBlock, Width16>(taps, tapCount, step, pixels, dst, args, c, Depthwise.Block);
         nuint rest = (nuint)(channels - c);

@@ -35,6 +35,7 @@ internal interface IBinaryOp
 {
     static abstract float Invoke(float a, float b, in BinaryQuant q);
     static abstract Vector128<float> Invoke(Vector128<float> a, Vector128<float> b, in BinaryQuant q);
+    static abstract Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, in BinaryQuant q);
 }
 
 internal readonly struct AddOp : IBinaryOp
@@ -42,6 +43,8 @@ internal readonly struct AddOp : IBinaryOp
     public static float Invoke(float a, float b, in BinaryQuant q) => a * q.MultiplierA + b * q.MultiplierB;
     public static Vector128<float> Invoke(Vector128<float> a, Vector128<float> b, in BinaryQuant q)
         => a * Vector128.Create(q.MultiplierA) + b * Vector128.Create(q.MultiplierB);
+    public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, in BinaryQuant q)
+        => a * Vector256.Create(q.MultiplierA) + b * Vector256.Create(q.MultiplierB);
 }
 
 internal readonly struct MulOp : IBinaryOp
@@ -49,6 +52,8 @@ internal readonly struct MulOp : IBinaryOp
     public static float Invoke(float a, float b, in BinaryQuant q) => a * b * q.MultiplierA;
     public static Vector128<float> Invoke(Vector128<float> a, Vector128<float> b, in BinaryQuant q)
         => a * b * Vector128.Create(q.MultiplierA);
+    public static Vector256<float> Invoke(Vector256<float> a, Vector256<float> b, in BinaryQuant q)
+        => a * b * Vector256.Create(q.MultiplierA);
 }
 
 /// <summary>Add and Mul of int8 tensors with NumPy broadcasting over NHWC (e.g. an SE block's [N,H,W,C] * [N,1,1,C]).</summary>

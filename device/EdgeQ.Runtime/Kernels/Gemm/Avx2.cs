@@ -33,8 +33,7 @@ internal struct Gemm4x16c2Avx2 : IGemmMicrokernel
             c20 += X86.Avx2.MultiplyAddAdjacent(w0, x2); c21 += X86.Avx2.MultiplyAddAdjacent(w1, x2);
             c30 += X86.Avx2.MultiplyAddAdjacent(w0, x3); c31 += X86.Avx2.MultiplyAddAdjacent(w1, x3);
         }
-        GemmDriver.Store4x16(GemmDriver.Split(c00, c01), GemmDriver.Split(c10, c11), GemmDriver.Split(c20, c21),
-            GemmDriver.Split(c30, c31), rows, ref multipliers, output, ref c, ldc, cols);
+        GemmDriver.Store4x16(c00, c01, c10, c11, c20, c21, c30, c31, rows, ref multipliers, output, ref c, ldc, cols);
     }
 
     /// <summary>(x[i], x[i + 1]) as two int16 in every 32-bit lane.</summary>

@@ -155,11 +155,6 @@ internal static class GemmDriver
         return group;
     }
 
-    /// <summary>Two 8-lane halves of one row's 16 accumulators as the 4-lane form the shared requantization takes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Int32x16 Split(Vector256<int> lo, Vector256<int> hi)
-        => new() { C0 = lo.GetLower(), C1 = lo.GetUpper(), C2 = hi.GetLower(), C3 = hi.GetUpper() };
-
     /// <summary>Requantizes and stores the valid rows of a 4 x 16 tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store4x16(in Int32x16 r0, in Int32x16 r1, in Int32x16 r2, in Int32x16 r3, nint rows,
@@ -171,11 +166,43 @@ internal static class GemmDriver
         if (rows > 3) Store16(r3, ref multipliers, output, ref Unsafe.Add(ref c, 3 * ldc), cols);
     }
 
+    /// <summary>x86: requantizes and stores the valid rows of a 4 x 16 tile held as 8-channel halves (channels 0-7 and
+    /// 8-15 of each row), in 256-bit registers throughout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store4x16(Vector256<int> r0Lo, Vector256<int> r0Hi, Vector256<int> r1Lo, Vector256<int> r1Hi,
+        Vector256<int> r2Lo, Vector256<int> r2Hi, Vector256<int> r3Lo, Vector256<int> r3Hi, nint rows,
+        ref float multipliers, in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
+    {
+        Store(Requantization.FromAccumulators(r0Lo, r0Hi, ref multipliers, output), ref c, cols);
+        if (rows > 1) Store(Requantization.FromAccumulators(r1Lo, r1Hi, ref multipliers, output), ref Unsafe.Add(ref c, ldc), cols);
+        if (rows > 2) Store(Requantization.FromAccumulators(r2Lo, r2Hi, ref multipliers, output), ref Unsafe.Add(ref c, 2 * ldc), cols);
+        if (rows > 3) Store(Requantization.FromAccumulators(r3Lo, r3Hi, ref multipliers, output), ref Unsafe.Add(ref c, 3 * ldc), cols);
+    }
+
+    /// <summary>x86: requantizes and stores the valid rows of a 4 x 8 tile (channels 0-7 of each row in one 256-bit
+    /// vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store4x8(Vector256<int> r0, Vector256<int> r1, Vector256<int> r2, Vector256<int> r3, nint rows,
+        ref float multipliers, in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
+    {
+        Store8(Low8(r0), ref multipliers, output, ref c, cols);
+        if (rows > 1) Store8(Low8(r1), ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
+        if (rows > 2) Store8(Low8(r2), ref multipliers, output, ref Unsafe.Add(ref c, 2 * ldc), cols);
+        if (rows > 3) Store8(Low8(r3), ref multipliers, output, ref Unsafe.Add(ref c, 3 * ldc), cols);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Int32x16 Low8(Vector256<int> channels) => new() { C0 = channels.GetLower(), C1 = channels.GetUpper() };
+
     /// <summary>Requantizes one row's 16 accumulators and stores the first <paramref name="cols"/> (&lt;= 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store16(in Int32x16 acc, ref float multipliers, in VectorQuant output, ref sbyte dst, nuint cols)
+        => Store(acc.Requantize(ref multipliers, output), ref dst, cols);
+
+    /// <summary>Stores the first <paramref name="cols"/> (&lt;= 16) of a row's 16 output bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector128<sbyte> bytes, ref sbyte dst, nuint cols)
     {
-        Vector128<sbyte> bytes = acc.Requantize(ref multipliers, output);
         if (cols == 16) bytes.StoreUnsafe(ref dst);
         else VectorIO.StorePartial(bytes, ref dst, cols);
     }
