@@ -32,7 +32,9 @@ public class LayerComparisonTests
         ];
         IReadOnlyList<NodeTime>[] fp32Runs = [[new("A", "Conv", 1.0), new("B", "Conv", 0.4), new("C", "Conv", 0.6)]];
 
-        var comparison = LayerComparison.Combine("m", edgeq, map, int8Runs, map, fp32Runs);
+        LayerTiming[] edgeqTwoThreads = [.. edgeq.Select(l => l with { MedianMs = l.MedianMs / 2 })];
+
+        var comparison = LayerComparison.Combine("m", edgeq, [2], [edgeqTwoThreads], map, int8Runs, map, fp32Runs);
 
         Assert.Equal([0.5, 0.4, 0.05], comparison.Layers.Select(l => Math.Round(l.OrtInt8Ms, 6)));
         Assert.Equal([1.0, 0.4, 0.6], comparison.Layers.Select(l => l.OrtFp32Ms));
@@ -42,6 +44,8 @@ public class LayerComparisonTests
         Assert.Equal([LayerFamily.FirstConv, LayerFamily.Pointwise, LayerFamily.OrtOnly], comparison.Families.Select(f => f.Family));
         var pointwise = comparison.Families[1];
         Assert.Equal((2, 0.3, 0.45, 1.0), (pointwise.Layers, Math.Round(pointwise.EdgeQMs, 6), Math.Round(pointwise.OrtInt8Ms, 6), Math.Round(pointwise.OrtFp32Ms, 6)));
+        Assert.Equal(0.15, Math.Round(pointwise.EdgeQMsMoreThreads.Single(), 6));
+        Assert.Equal([0.25, 0.1, 0.05], comparison.Layers.Select(l => l.EdgeQMsMoreThreads.Single()));
         var ortOnly = comparison.Families[2];
         Assert.Equal((0, 0.0, 0.03, 0.0), (ortOnly.Layers, ortOnly.EdgeQMs, Math.Round(ortOnly.OrtInt8Ms, 6), ortOnly.OrtFp32Ms));
     }

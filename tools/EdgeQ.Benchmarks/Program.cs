@@ -62,7 +62,7 @@ root.SetAction(parse =>
         var comparisons = models.Where(m => m.EqmPath is not null).Select(m =>
         {
             Console.Error.WriteLine($"  {m.Name}: per-layer profiles of the three engines ({layerRuns} runs each)");
-            return LayerComparison.Measure(m, warmup, layerRuns);
+            return LayerComparison.Measure(m, [.. threadCounts.Where(t => t != LayerComparison.Threads)], warmup, layerRuns);
         }).ToList();
         var context = new RunContext(started, "./bench.sh " + string.Join(' ', args), MachineInfo.Read(), OrtEnv.Instance().GetVersionString(),
             loadAtStart, MachineInfo.LoadAverage(), warmup, runs, layerRuns);

@@ -39,7 +39,8 @@ internal static class JsonReport
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary><c>layer_families</c>: per operator family the layers' summed median ms of each engine (see LayerComparison).</summary>
+    /// <summary><c>layer_families</c>: per operator family the layers' summed median ms of each engine at one thread, and
+    /// EdgeQ's at the other thread counts (<c>edgeq_2_threads_ms</c>; see LayerComparison).</summary>
     private static void WriteFamilies(Utf8JsonWriter json, LayerComparison comparison)
     {
         json.WriteStartArray("layer_families");
@@ -51,6 +52,8 @@ internal static class JsonReport
             json.WriteNumber(EngineCatalog.EdgeQInt8 + "_ms", Math.Round(f.EdgeQMs, 3));
             json.WriteNumber(EngineCatalog.OrtInt8 + "_ms", Math.Round(f.OrtInt8Ms, 3));
             json.WriteNumber(EngineCatalog.OrtFp32 + "_ms", Math.Round(f.OrtFp32Ms, 3));
+            for (int t = 0; t < comparison.MoreThreads.Count; t++)
+                json.WriteNumber($"{EngineCatalog.EdgeQInt8}_{comparison.MoreThreads[t]}_threads_ms", Math.Round(f.EdgeQMsMoreThreads[t], 3));
             json.WriteEndObject();
         }
         json.WriteEndArray();

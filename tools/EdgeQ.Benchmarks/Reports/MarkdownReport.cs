@@ -69,33 +69,40 @@ internal static class MarkdownReport
     private static void AppendComparison(StringBuilder text, LayerComparison comparison, int runs)
     {
         var all = new FamilyRow("all layers", comparison.Layers.Count, comparison.Families.Sum(f => f.EdgeQMs),
-            comparison.Families.Sum(f => f.OrtInt8Ms), comparison.Families.Sum(f => f.OrtFp32Ms));
+            comparison.Families.Sum(f => f.OrtInt8Ms), comparison.Families.Sum(f => f.OrtFp32Ms),
+            [.. comparison.MoreThreads.Select((_, t) => comparison.Families.Sum(f => f.EdgeQMsMoreThreads[t]))]);
+        string moreThreadsHeader = string.Concat(comparison.MoreThreads.Select(t => $" EdgeQ int8 {t} threads ms |"));
+        string moreThreadsRule = string.Concat(comparison.MoreThreads.Select(_ => "---:|"));
         text.AppendLine();
         text.AppendLine($"**{comparison.Model}**, layer by layer, {LayerComparison.Threads} thread: median per layer of {runs} profiled runs " +
             $"(EdgeQ `CollectLayerTimes`, ORT's profiler with its nodes mapped onto EdgeQ's layers); the layers sum to EdgeQ int8 " +
             $"{Number(all.EdgeQMs, "F2")} ms, ORT int8 {Number(all.OrtInt8Ms, "F2")} ms, ORT fp32 {Number(all.OrtFp32Ms, "F2")} ms. " +
             $"Over target = EdgeQ ms - ORT int8 ms / {Number(Target.OverOrtInt8, "F1")} (resp. - ORT fp32 ms / {Number(Target.OverOrtFp32, "F0")}): " +
-            "what EdgeQ must still save there; the family sums add up to the model's gap.");
+            "what EdgeQ must still save there; the family sums add up to the model's gap." +
+            (comparison.MoreThreads.Count > 0 ? " The last column(s): EdgeQ's own per-layer profile at more threads." : ""));
         text.AppendLine();
-        text.AppendLine("| family | layers | MMAC | EdgeQ int8 ms | ORT int8 ms | ORT fp32 ms | EdgeQ vs ORT int8 | EdgeQ vs ORT fp32 | over int8 target ms | over fp32 target ms |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| family | layers | MMAC | EdgeQ int8 ms | ORT int8 ms | ORT fp32 ms | EdgeQ vs ORT int8 | EdgeQ vs ORT fp32 | over int8 target ms | over fp32 target ms |" + moreThreadsHeader);
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + moreThreadsRule);
         var macs = comparison.Layers.GroupBy(l => l.Family).ToDictionary(g => g.Key, g => g.Sum(l => l.Layer.Macs));
         foreach (var f in comparison.Families.Append(all))
             text.AppendLine($"| {f.Family} | {f.Layers} | {Number((f == all ? macs.Values.Sum() : macs.GetValueOrDefault(f.Family)) / 1e6, "F1")} | " +
-                ComparisonCells(f.EdgeQMs, f.OrtInt8Ms, f.OrtFp32Ms));
+                ComparisonCells(f.EdgeQMs, f.OrtInt8Ms, f.OrtFp32Ms) + MoreThreadsCells(f.EdgeQMsMoreThreads));
         text.AppendLine();
         text.AppendLine($"The {SlowestLayers} slowest EdgeQ layers of {comparison.Model}:");
         text.AppendLine();
-        text.AppendLine("| # | layer | family | input -> output (NHWC) | MMAC | EdgeQ int8 ms | ORT int8 ms | ORT fp32 ms | EdgeQ vs ORT int8 | EdgeQ vs ORT fp32 | over int8 target ms | over fp32 target ms | ORT int8 ran |");
-        text.AppendLine("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        text.AppendLine("| # | layer | family | input -> output (NHWC) | MMAC | EdgeQ int8 ms | ORT int8 ms | ORT fp32 ms | EdgeQ vs ORT int8 | EdgeQ vs ORT fp32 | over int8 target ms | over fp32 target ms |" +
+            moreThreadsHeader + " ORT int8 ran |");
+        text.AppendLine("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" + moreThreadsRule + "---|");
         foreach (var l in comparison.Layers.OrderByDescending(l => l.EdgeQMs).Take(SlowestLayers))
             text.AppendLine($"| {l.Layer.Index} | {l.Layer.Name} | {l.Family} | {string.Join('x', l.Layer.InputShape)} -> {string.Join('x', l.Layer.OutputShape)} | " +
-                $"{Number(l.Layer.Macs / 1e6, "F1")} | " + ComparisonCells(l.EdgeQMs, l.OrtInt8Ms, l.OrtFp32Ms) + $" {l.OrtInt8Ops} |");
+                $"{Number(l.Layer.Macs / 1e6, "F1")} | " + ComparisonCells(l.EdgeQMs, l.OrtInt8Ms, l.OrtFp32Ms) + MoreThreadsCells(l.EdgeQMsMoreThreads) + $" {l.OrtInt8Ops} |");
     }
 
     private static string ComparisonCells(double edgeq, double ortInt8, double ortFp32) =>
         $"{Number(edgeq, "F3")} | {Number(ortInt8, "F3")} | {Number(ortFp32, "F3")} | {Ratio(ortInt8, edgeq)} | {Ratio(ortFp32, edgeq)} | " +
         $"{Number(edgeq - ortInt8 / Target.OverOrtInt8, "F3")} | {Number(edgeq - ortFp32 / Target.OverOrtFp32, "F3")} |";
+
+    private static string MoreThreadsCells(IReadOnlyList<double> ms) => string.Concat(ms.Select(m => $" {Number(m, "F3")} |"));
 
     /// <summary>"How many times faster" as in the latency table; blank where EdgeQ spends no time.</summary>
     private static string Ratio(double peerMs, double edgeqMs) => edgeqMs > 0 ? Number(peerMs / edgeqMs, "F2") + "x" : "";
