@@ -87,6 +87,11 @@ internal static class MarkdownReport
         foreach (var f in comparison.Families.Append(all))
             text.AppendLine($"| {f.Family} | {f.Layers} | {Number((f == all ? macs.Values.Sum() : macs.GetValueOrDefault(f.Family)) / 1e6, "F1")} | " +
                 ComparisonCells(f.EdgeQMs, f.OrtInt8Ms, f.OrtFp32Ms) + MoreThreadsCells(f.EdgeQMsMoreThreads));
+        var convolutions = comparison.Layers.Where(l => l.Layer.Macs > 0).ToList();
+        int floatInOrt = convolutions.Count(l => !l.OrtInt8Ops.Contains("QLinear", StringComparison.Ordinal) && l.OrtInt8Ops.Contains("Conv", StringComparison.Ordinal));
+        text.AppendLine();
+        text.AppendLine($"ORT int8 ran {floatInOrt} of the {convolutions.Count} convolution and fully connected layers as a float Conv between DequantizeLinear " +
+            "and QuantizeLinear (its QDQ fusion left them), the others as QLinearConv (or QLinearMatMul).");
         text.AppendLine();
         text.AppendLine($"The {SlowestLayers} slowest EdgeQ layers of {comparison.Model}:");
         text.AppendLine();
