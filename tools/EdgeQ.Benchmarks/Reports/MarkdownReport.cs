@@ -91,7 +91,7 @@ internal static class MarkdownReport
         int floatInOrt = convolutions.Count(l => !l.OrtInt8Ops.Contains("QLinear", StringComparison.Ordinal) && l.OrtInt8Ops.Contains("Conv", StringComparison.Ordinal));
         text.AppendLine();
         text.AppendLine($"ORT int8 ran {floatInOrt} of the {convolutions.Count} convolution and fully connected layers as a float Conv between DequantizeLinear " +
-            "and QuantizeLinear (its QDQ fusion left them), the others as QLinearConv (or QLinearMatMul).");
+            "and QuantizeLinear (its QDQ fusion left them), the others as int8 kernels (QLinearConv).");
         text.AppendLine();
         text.AppendLine($"The {SlowestLayers} slowest EdgeQ layers of {comparison.Model}:");
         text.AppendLine();
