@@ -24,7 +24,7 @@ internal sealed class WorkerPool : IDisposable
     // _claim packs the job being claimed: generation (bits 32-63, new per job, so a stale claim never succeeds),
     // chunk count (16-31) and next unclaimed chunk (0-15).
     private const int ChunkBits = 16;
-    public const int MaxChunks = (1 << ChunkBits) - 1;
+    private const int MaxChunks = (1 << ChunkBits) - 1;
 
     /// <summary>How long an idle worker polls for the next job before blocking: about the gap between two layers
     /// on a busy machine, far below a scheduler time slice.</summary>
@@ -52,21 +52,18 @@ internal sealed class WorkerPool : IDisposable
             _workers[i] = new Thread(Work) { IsBackground = true, Name = $"edgeq-worker-{i + 1}" };
             _workers[i].Start(i);
         }
-        // Take the blocking wait paths once now, so their lazily created synchronisation objects are not
-        // allocated during a later inference.
+        // Let the workers reach their blocking wait, then wake them once, so the lazily created synchronisation
+        // objects of both sides exist before the first inference.
         if (_workers.Length > 0)
         {
             Thread.Sleep(1);
-            Run(new WarmUp(), Threads * 4);
+            Run(new WarmUp(), Threads);
         }
     }
 
     private sealed class WarmUp : IParallelJob
     {
-        public void Execute(int chunk, int thread)
-        {
-            if (thread > 0) Thread.Sleep(2);
-        }
+        public void Execute(int chunk, int thread) { }
     }
 
     public int Threads { get; }
