@@ -5,10 +5,10 @@ using EdgeQ.Runtime;
 
 namespace EdgeQ.Benchmarks.Layers;
 
-/// <summary>One EdgeQ layer with the median time each engine spends on it (ORT: the nodes mapped onto it); <see cref="OrtInt8Ops"/>
-/// names the operators ORT int8 ran for it, slowest first (QLinearConv, or a float Conv between DequantizeLinear and QuantizeLinear
-/// where ORT did not fuse the QDQ pattern).
-/// <see cref="EdgeQMsMoreThreads"/>: EdgeQ's time at each of <see cref="LayerComparison.MoreThreads"/>.</summary>
+/// <summary>One EdgeQ layer with the median time each engine spends on it at one thread (ORT: the nodes mapped onto it)
+/// and EdgeQ's at each of <see cref="LayerComparison.MoreThreads"/>. <see cref="OrtInt8Ops"/> names the operators ORT
+/// int8 ran for it, slowest first (QLinearConv, or a float Conv between DequantizeLinear and QuantizeLinear where ORT
+/// did not fuse the QDQ pattern).</summary>
 internal sealed record LayerRow(LayerInfo Layer, string Family, double EdgeQMs, double OrtInt8Ms, double OrtFp32Ms, string OrtInt8Ops,
     IReadOnlyList<double> EdgeQMsMoreThreads);
 

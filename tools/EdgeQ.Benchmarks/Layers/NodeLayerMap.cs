@@ -17,8 +17,8 @@ internal sealed record OnnxNode(string Name, string OpType, IReadOnlyList<string
 /// <summary>
 /// Maps the nodes ONNX Runtime profiles to EdgeQ layers. ORT names a node of its optimized graph after a node or a
 /// tensor of the file it loaded plus suffixes (<c>Conv_5_token_76</c> for the NHWC QLinearConv fused from the
-/// export's <c>Conv_5</c>, <c>DequantizeLinear_4/duplicated</c>, <c>conv1_relu_nchwc</c> for an NCHWc conv named after the Clip fused into it); nodes it adds
-/// (<c>Transpose</c>, <c>ReorderOutput</c>) match nothing. From the matched file node the map walks the graph to the
+/// export's <c>Conv_5</c>, <c>DequantizeLinear_4/duplicated</c>, <c>conv1_relu_nchwc</c> for an NCHWc conv named after
+/// the Clip fused into it); nodes it adds (<c>Transpose</c>, <c>ReorderOutput</c>) match nothing. From the matched file node the map walks the graph to the
 /// nearest <em>anchor</em>, a tensor known to be an EdgeQ layer's output, so the nodes an engine fuses into one layer
 /// (Conv, BN, Relu, Q/DQ) all land on it: forward in the QDQ export (a layer's anchor is the QuantizeLinear after
 /// it), backward in the float model (EdgeQ's fusions keep the first node's output name: Conv -> BN -> Clip is the layer
@@ -30,13 +30,17 @@ internal sealed partial class NodeLayerMap
     /// <summary>How far the walk goes before giving up (a QDQ layer is at most Cast, Add, Gather or op, Clip, Q).</summary>
     private const int MaxNodesVisited = 16;
 
+    private const int Barrier = -1;
+
+    /// <summary>EdgeQ's suffix for a layer's output before its lookup-table activation (EqmLowering).</summary>
+    private const string PreActivation = ":pre";
+
     private readonly Dictionary<string, OnnxNode> _nodesByName = [];
     private readonly Dictionary<string, OnnxNode> _producers = [];
     private readonly Dictionary<string, List<OnnxNode>> _consumers = [];
+
     /// <summary>Tensor name -> the EdgeQ layer writing it, or <see cref="Barrier"/>.</summary>
     private readonly IReadOnlyDictionary<string, int> _anchors;
-
-    private const int Barrier = -1;
 
     /// <summary>Walk towards consumers (true) or producers (false).</summary>
     private readonly bool _forward;
@@ -66,12 +70,12 @@ internal sealed partial class NodeLayerMap
     {
         var anchors = new Dictionary<string, int>();
         for (int layer = 0; layer < layerNames.Count; layer++)
-            anchors.TryAdd(layerNames[layer].EndsWith(PreActivation, StringComparison.Ordinal) ? layerNames[layer][..^PreActivation.Length] : layerNames[layer], layer);
+        {
+            string name = layerNames[layer];
+            anchors.TryAdd(name.EndsWith(PreActivation, StringComparison.Ordinal) ? name[..^PreActivation.Length] : name, layer);
+        }
         return new(nodes, anchors, forward: false);
     }
-
-    /// <summary>EdgeQ's suffix for a layer's output before its lookup-table activation (EqmLowering).</summary>
-    private const string PreActivation = ":pre";
 
     /// <summary>
     /// EdgeQ's QDQ export of the .eqm: every layer's output is a QuantizeLinear (or, for a lookup table, a Gather) whose
