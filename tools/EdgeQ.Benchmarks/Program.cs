@@ -1,12 +1,14 @@
 using System.CommandLine;
 using EdgeQ.Benchmarks;
 using EdgeQ.Benchmarks.Engines;
+using EdgeQ.Benchmarks.Layers;
 using EdgeQ.Benchmarks.Measurement;
 using EdgeQ.Benchmarks.Reports;
 using EdgeQ.CommandLine;
 using Microsoft.ML.OnnxRuntime;
 
 const string Tool = "edgeq-bench";
+const int MaxLayerRuns = 10;   // per-layer profiles: medians of up to this many runs per engine
 
 var modelsOption = new Option<string>("--models")
 {
@@ -55,15 +57,17 @@ root.SetAction(parse =>
             foreach (int threads in threadCounts) results.Add(runner.Measure(model, threads, EngineCatalog.All));
         }
 
-        // The model EdgeQ ran slowest on one thread, profiled layer by layer (before the load average is read at the end).
-        var slowest = results.Where(r => r.Threads == 1 && r.For(EngineCatalog.EdgeQInt8).Latency is not null)
-            .MaxBy(r => r.For(EngineCatalog.EdgeQInt8).Latency!.MedianMs);
-        (string, IReadOnlyList<LayerTiming>)? profile = slowest is null ? null
-            : (slowest.Model.Name, LayerProfile.Measure(slowest.Model, warmup, Math.Min(runs, 10)));
+        // Every model EdgeQ runs, layer by layer against ORT (before the load average is read at the end).
+        int layerRuns = Math.Min(runs, MaxLayerRuns);
+        var comparisons = models.Where(m => m.EqmPath is not null).Select(m =>
+        {
+            Console.Error.WriteLine($"  {m.Name}: per-layer profiles of the three engines ({layerRuns} runs each)");
+            return LayerComparison.Measure(m, [.. threadCounts.Where(t => t != LayerComparison.Threads)], warmup, layerRuns);
+        }).ToList();
         var context = new RunContext(started, "./bench.sh " + string.Join(' ', args), MachineInfo.Read(), OrtEnv.Instance().GetVersionString(),
-            loadAtStart, MachineInfo.LoadAverage(), warmup, runs);
-        string markdown = MarkdownReport.Format(results, context, profile);
-        Console.WriteLine(parse.GetValue(jsonOption) ? JsonReport.Format(results, context) : markdown);
+            loadAtStart, MachineInfo.LoadAverage(), warmup, runs, layerRuns);
+        string markdown = MarkdownReport.Format(results, context, comparisons);
+        Console.WriteLine(parse.GetValue(jsonOption) ? JsonReport.Format(results, context, comparisons) : markdown);
         if (document is not null) MarkdownReport.WriteInto(document, markdown);
         return CommandErrors.Success;
     }

@@ -4,8 +4,8 @@ using EdgeQ.Runtime.Kernels;
 namespace EdgeQ.Runtime.Execution;
 
 /// <summary>Runs a <see cref="ModelPlan"/>: one arena for all activations (planned by liveness at construction),
-/// per-thread scratch, a worker pool splitting each op's work units into contiguous slices. After the first run,
-/// <see cref="Run()"/> allocates nothing; the output bytes are the same for every thread count.</summary>
+/// per-thread scratch, a worker pool whose threads claim contiguous chunks of each op's work units. After the first
+/// run, <see cref="Run()"/> allocates nothing; the output bytes are the same for every thread count.</summary>
 public sealed class Executor : IDisposable, IParallelJob
 {
     private readonly sbyte[] _arena;
@@ -13,7 +13,14 @@ public sealed class Executor : IDisposable, IParallelJob
     private readonly WorkerPool _pool;
     private readonly long[] _layerTicks;
     private PlanOp? _current;
-    private int _parts;
+    private int _chunks;
+
+    /// <summary>Chunks per thread: enough that a thread which starts late or runs slower leaves its share to the others.</summary>
+    private const int ChunksPerThread = 4;
+
+    /// <summary>Fewest work units (output pixels) per chunk, so small layers are not cut into slivers whose fixed
+    /// per-call cost (im2col setup, partial GEMM tiles) outweighs the split; layers this small run on the caller alone.</summary>
+    private const int MinUnitsPerChunk = 16;
 
     /// <param name="threads">Threads to use, the caller's included; 0: one per core.</param>
     public Executor(ModelPlan plan, int threads = 0)
@@ -62,24 +69,20 @@ public sealed class Executor : IDisposable, IParallelJob
         {
             long start = CollectLayerTimes ? Stopwatch.GetTimestamp() : 0;
             _current = Plan.Ops[i];
-            _parts = Math.Min(Threads, _current.WorkUnits);
-            if (_parts == 1) ExecutePart(0);
-            else _pool.Run(this);
+            _chunks = Math.Clamp(_current.WorkUnits / MinUnitsPerChunk, 1, Threads * ChunksPerThread);
+            _pool.Run(this, _chunks);
             if (CollectLayerTimes) _layerTicks[i] = Stopwatch.GetTimestamp() - start;
         }
         _current = null;
     }
 
-    void IParallelJob.Execute(int part) => ExecutePart(part);
-
-    /// <summary>Part <paramref name="part"/> of the current op: a contiguous slice of its work units.</summary>
-    private void ExecutePart(int part)
+    /// <summary>Chunk <paramref name="chunk"/> of the current op: a contiguous slice of its work units.</summary>
+    void IParallelJob.Execute(int chunk, int thread)
     {
         PlanOp op = _current!;
-        if (part >= _parts) return;
         int units = op.WorkUnits;
-        int first = (int)((long)units * part / _parts), end = (int)((long)units * (part + 1) / _parts);
-        op.Execute(Kernels, new OpIO(_arena, Memory, Plan, op), first, end - first, _scratch[part]);
+        int first = (int)((long)units * chunk / _chunks), end = (int)((long)units * (chunk + 1) / _chunks);
+        op.Execute(Kernels, new OpIO(_arena, Memory, Plan, op), first, end - first, _scratch[thread]);
     }
 
     private Span<sbyte> Tensor(int t) => _arena.AsSpan(Memory.Offset(t), Plan.Tensors[t].Bytes);

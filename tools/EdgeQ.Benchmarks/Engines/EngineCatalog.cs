@@ -7,10 +7,10 @@ internal static class EngineCatalog
     public const string OrtInt8 = "ort_int8";
     public const string OrtFp32 = "ort_fp32";
 
-    public static IReadOnlyList<IEngine> All { get; } =
-    [
-        new EdgeQEngine(),
-        new OnnxRuntimeEngine(OrtInt8, "ORT int8 (EdgeQ QDQ)", model => model.QdqPath, model => model.Int8Unsupported),
-        new OnnxRuntimeEngine(OrtFp32, "ORT fp32", model => model.OnnxPath, _ => "the float model is missing"),
-    ];
+    public static OnnxRuntimeEngine OrtInt8Engine { get; } =
+        new(OrtInt8, "ORT int8 (EdgeQ QDQ)", model => model.QdqPath, model => model.Int8Unsupported);
+
+    public static OnnxRuntimeEngine OrtFp32Engine { get; } = new(OrtFp32, "ORT fp32", model => model.OnnxPath, _ => "the float model is missing");
+
+    public static IReadOnlyList<IEngine> All { get; } = [new EdgeQEngine(), OrtInt8Engine, OrtFp32Engine];
 }

@@ -1,3 +1,4 @@
+using EdgeQ.Benchmarks.Layers;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeQ.Benchmarks.Engines;
@@ -22,15 +23,42 @@ internal sealed class OnnxRuntimeEngine(string key, string title, Func<Benchmark
 
     public IEngineSession Load(BenchmarkModel model, int threads)
     {
-        using var options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
+        using var options = Options(threads);
         return new Session(new InferenceSession(modelFile(model)!, options), model);
     }
+
+    /// <summary>
+    /// Per-node kernel times of <paramref name="runs"/> inferences after <paramref name="warmupRuns"/>, from ORT's
+    /// profiler in a session of its own (so the timed sessions run unprofiled).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<NodeTime>> Profile(BenchmarkModel model, int threads, int warmupRuns, int runs)
+    {
+        using var options = Options(threads);
+        options.EnableProfiling = true;
+        options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"edgeq-bench-{Environment.ProcessId}-{key}");
+        string profile;
+        using (var session = new Session(new InferenceSession(modelFile(model)!, options), model))
+        {
+            for (int i = 0; i < warmupRuns + runs; i++) session.Run();
+            profile = session.EndProfiling();
+        }
+        try
+        {
+            return [.. OrtProfile.Runs(File.ReadAllText(profile)).Skip(warmupRuns)];
+        }
+        finally
+        {
+            File.Delete(profile);
+        }
+    }
+
+    private static SessionOptions Options(int threads) => new()
+    {
+        IntraOpNumThreads = threads,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
 
     private sealed class Session : IEngineSession
     {
@@ -49,6 +77,9 @@ internal sealed class OnnxRuntimeEngine(string key, string title, Func<Benchmark
         }
 
         public void Run() => session.RunWithBinding(runOptions, binding);
+
+        /// <summary>Stops the profiler of a session created with profiling on; returns the trace file's path.</summary>
+        public string EndProfiling() => session.EndProfiling();
 
         public void Dispose()
         {

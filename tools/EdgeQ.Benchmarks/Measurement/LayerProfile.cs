@@ -6,12 +6,12 @@ namespace EdgeQ.Benchmarks.Measurement;
 /// <summary>One EdgeQ layer's median wall time over the profiled runs.</summary>
 internal sealed record LayerTiming(LayerInfo Layer, double MedianMs);
 
-/// <summary>EdgeQ's per-layer times (InferenceModel.CollectLayerTimes) on one thread, median per layer over the runs.</summary>
+/// <summary>EdgeQ's per-layer times (InferenceModel.CollectLayerTimes), median per layer over the runs.</summary>
 internal static class LayerProfile
 {
-    public static IReadOnlyList<LayerTiming> Measure(BenchmarkModel model, int warmupRuns, int runs)
+    public static IReadOnlyList<LayerTiming> Measure(BenchmarkModel model, int threads, int warmupRuns, int runs)
     {
-        using var inference = EdgeQEngine.OpenModel(model, threads: 1);
+        using var inference = EdgeQEngine.OpenModel(model, threads);
         inference.CollectLayerTimes = true;
         var input = EdgeQEngine.QuantizedInput(model, inference.Input);
         var output = new sbyte[inference.OutputBytes];

@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Text;
 using EdgeQ.Format;
-using EdgeQ.Runtime;
+using EdgeQ.Benchmarks.Layers;
 using EdgeQ.Benchmarks.Engines;
 using EdgeQ.Benchmarks.Measurement;
 using static EdgeQ.Benchmarks.Reports.Formatting;
@@ -14,7 +13,7 @@ internal static class MarkdownReport
     public const string BeginMarker = "<!-- bench:begin -->";
     public const string EndMarker = "<!-- bench:end -->";
 
-    public static string Format(IReadOnlyList<BenchmarkResult> results, RunContext context, (string Model, IReadOnlyList<LayerTiming> Layers)? profile)
+    public static string Format(IReadOnlyList<BenchmarkResult> results, RunContext context, IReadOnlyList<LayerComparison> comparisons)
     {
         var machine = context.Machine;
         var text = new StringBuilder();
@@ -59,45 +58,58 @@ internal static class MarkdownReport
         foreach (var (model, engine, reason) in results.SelectMany(r => r.Engines.Where(e => e.Unavailable is not null)
                      .Select(e => (r.Model.Name, e.Engine.Title, e.Unavailable))).Distinct())
             text.AppendLine($"- {model}, {engine}: {NotMeasured}, {reason}");
-        if (profile is { } layers) AppendProfile(text, layers);
+        foreach (var comparison in comparisons) AppendComparison(text, comparison, context.LayerRuns);
         return text.ToString();
     }
 
-    /// <param name="profile">EdgeQ's per-layer times on the model it ran slowest, one thread.</param>
-    private static void AppendProfile(StringBuilder text, (string Model, IReadOnlyList<LayerTiming> Layers) profile)
+    private const int SlowestLayers = 10;
+
+    /// <summary>One model layer by layer: per family and the slowest layers, each engine's time and what it costs against the target.</summary>
+    private static void AppendComparison(StringBuilder text, LayerComparison comparison, int runs)
     {
-        double total = profile.Layers.Sum(l => l.MedianMs);
+        var all = new FamilyRow("all layers", comparison.Layers.Count, comparison.Families.Sum(f => f.EdgeQMs),
+            comparison.Families.Sum(f => f.OrtInt8Ms), comparison.Families.Sum(f => f.OrtFp32Ms),
+            [.. comparison.MoreThreads.Select((_, t) => comparison.Families.Sum(f => f.EdgeQMsMoreThreads[t]))]);
+        string moreThreadsHeader = string.Concat(comparison.MoreThreads.Select(t => $" EdgeQ int8 {t} threads ms |"));
+        string moreThreadsRule = string.Concat(comparison.MoreThreads.Select(_ => "---:|"));
         text.AppendLine();
-        text.AppendLine($"EdgeQ per-layer profile of {profile.Model} (its slowest model), 1 thread, median per layer: layers sum to " +
-            $"{Number(total, "F2")} ms. By operator kind:");
+        text.AppendLine($"**{comparison.Model}**, layer by layer, {LayerComparison.Threads} thread: median per layer of {runs} profiled runs " +
+            $"(EdgeQ `CollectLayerTimes`, ORT's profiler with its nodes mapped onto EdgeQ's layers); the layers sum to EdgeQ int8 " +
+            $"{Number(all.EdgeQMs, "F2")} ms, ORT int8 {Number(all.OrtInt8Ms, "F2")} ms, ORT fp32 {Number(all.OrtFp32Ms, "F2")} ms. " +
+            $"Over target = EdgeQ ms - ORT int8 ms / {Number(Target.OverOrtInt8, "F1")} (resp. - ORT fp32 ms / {Number(Target.OverOrtFp32, "F0")}): " +
+            "what EdgeQ must still save there; the family sums add up to the model's gap." +
+            (comparison.MoreThreads.Count > 0 ? " The last column(s): EdgeQ's own per-layer profile at more threads." : ""));
         text.AppendLine();
-        text.AppendLine("| kind | layers | ms | share | MMAC | GMAC/s |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var kind in profile.Layers.GroupBy(l => KindName(l.Layer)).OrderByDescending(g => g.Sum(l => l.MedianMs)))
-            text.AppendLine(ProfileRow(kind.Key, kind.Count().ToString(CultureInfo.InvariantCulture), kind.Sum(l => l.MedianMs),
-                kind.Sum(l => l.Layer.Macs), total));
+        text.AppendLine("| family | layers | MMAC | EdgeQ int8 ms | ORT int8 ms | ORT fp32 ms | EdgeQ vs ORT int8 | EdgeQ vs ORT fp32 | over int8 target ms | over fp32 target ms |" + moreThreadsHeader);
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + moreThreadsRule);
+        var macs = comparison.Layers.GroupBy(l => l.Family).ToDictionary(g => g.Key, g => g.Sum(l => l.Layer.Macs));
+        foreach (var f in comparison.Families.Append(all))
+            text.AppendLine($"| {f.Family} | {f.Layers} | {Number((f == all ? macs.Values.Sum() : macs.GetValueOrDefault(f.Family)) / 1e6, "F1")} | " +
+                ComparisonCells(f.EdgeQMs, f.OrtInt8Ms, f.OrtFp32Ms) + MoreThreadsCells(f.EdgeQMsMoreThreads));
+        var convolutions = comparison.Layers.Where(l => l.Layer.Macs > 0).ToList();
+        int floatInOrt = convolutions.Count(l => !l.OrtInt8Ops.Contains("QLinear", StringComparison.Ordinal) && l.OrtInt8Ops.Contains("Conv", StringComparison.Ordinal));
         text.AppendLine();
-        text.AppendLine("The 12 slowest layers:");
+        text.AppendLine($"ORT int8 ran {floatInOrt} of the {convolutions.Count} convolution and fully connected layers as a float Conv between DequantizeLinear " +
+            "and QuantizeLinear (its QDQ fusion left them), the others as int8 kernels (QLinearConv).");
         text.AppendLine();
-        text.AppendLine("| # | layer | kind | input -> output (NHWC) | ms | share | MMAC | GMAC/s |");
-        text.AppendLine("|---:|---|---|---|---:|---:|---:|---:|");
-        foreach (var l in profile.Layers.OrderByDescending(l => l.MedianMs).Take(12))
-            text.AppendLine($"| {l.Layer.Index} | {l.Layer.Name} | " + ProfileRow(KindName(l.Layer),
-                $"{string.Join('x', l.Layer.InputShape)} -> {string.Join('x', l.Layer.OutputShape)}", l.MedianMs, l.Layer.Macs, total)[2..]);
+        text.AppendLine($"The {SlowestLayers} slowest EdgeQ layers of {comparison.Model}:");
+        text.AppendLine();
+        text.AppendLine("| # | layer | family | input -> output (NHWC) | MMAC | EdgeQ int8 ms | ORT int8 ms | ORT fp32 ms | EdgeQ vs ORT int8 | EdgeQ vs ORT fp32 | over int8 target ms | over fp32 target ms |" +
+            moreThreadsHeader + " ORT int8 ran |");
+        text.AppendLine("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" + moreThreadsRule + "---|");
+        foreach (var l in comparison.Layers.OrderByDescending(l => l.EdgeQMs).Take(SlowestLayers))
+            text.AppendLine($"| {l.Layer.Index} | {l.Layer.Name} | {l.Family} | {string.Join('x', l.Layer.InputShape)} -> {string.Join('x', l.Layer.OutputShape)} | " +
+                $"{Number(l.Layer.Macs / 1e6, "F1")} | " + ComparisonCells(l.EdgeQMs, l.OrtInt8Ms, l.OrtFp32Ms) + MoreThreadsCells(l.EdgeQMsMoreThreads) + $" {l.OrtInt8Ops} |");
     }
 
-    private static string ProfileRow(string first, string second, double ms, long macs, double totalMs) =>
-        $"| {first} | {second} | {Number(ms, "F3")} | {Number(ms / totalMs, "P1")} | {Number(macs / 1e6, "F1")} | " +
-        $"{(macs > 0 && ms > 0 ? Number(macs / (ms * 1e6), "F1") : "")} |";
+    private static string ComparisonCells(double edgeq, double ortInt8, double ortFp32) =>
+        $"{Number(edgeq, "F3")} | {Number(ortInt8, "F3")} | {Number(ortFp32, "F3")} | {Ratio(ortInt8, edgeq)} | {Ratio(ortFp32, edgeq)} | " +
+        $"{Number(edgeq - ortInt8 / Target.OverOrtInt8, "F3")} | {Number(edgeq - ortFp32 / Target.OverOrtFp32, "F3")} |";
 
-    /// <summary>Convolutions split by shape class, since 1x1 (pure GEMM) and KxK (im2col + GEMM) run different paths.</summary>
-    private static string KindName(LayerInfo layer) => layer.Kind switch
-    {
-        OpKind.Conv2D when layer.InputShape[^1] == 3 => "Conv2D (first, 3 input channels)",
-        OpKind.Conv2D when layer.Macs == layer.OutputShape.Aggregate(1L, (a, d) => a * d) * layer.InputShape[^1] => "Conv2D 1x1",
-        OpKind.Conv2D => "Conv2D KxK",
-        _ => layer.Kind.ToString(),
-    };
+    private static string MoreThreadsCells(IReadOnlyList<double> ms) => string.Concat(ms.Select(m => $" {Number(m, "F3")} |"));
+
+    /// <summary>"How many times faster" as in the latency table; blank where EdgeQ spends no time.</summary>
+    private static string Ratio(double peerMs, double edgeqMs) => edgeqMs > 0 ? Number(peerMs / edgeqMs, "F2") + "x" : "";
 
     /// <summary>Replaces the text between the markers in the document (which keeps everything else).</summary>
     public static void WriteInto(string documentPath, string table)
