@@ -10,19 +10,29 @@ namespace EdgeQ.Host.Export;
 /// float ONNX op between them, weights are int8 initializers behind DequantizeLinear (axis 0 per channel where the
 /// .eqm is per channel) and biases int32 initializers behind DequantizeLinear with scale input_scale * weight_scale.
 /// Fused activations become Relu/Clip before the QuantizeLinear; lookup tables (the .eqm keeps no float function)
-/// become a Gather on the int8 table. Activations are NCHW as in the float ONNX model the .eqm came from: the input is
+/// become a Gather on the table. Activations are NCHW as in the float ONNX model the .eqm came from: the input is
 /// the same preprocessed float NCHW tensor (see the .eqm's input spec), outputs are float (int8 outputs dequantized).
 /// </summary>
+/// <remarks>
+/// Activations are written as uint8: the .eqm's int8 value q with zero point z is the uint8 value q + 128 with zero
+/// point z + 128 (same scale, same real values, same rounding and saturation), so nothing changes numerically. ONNX
+/// Runtime on x86 fuses QDQ convolutions into QLinearConv only on uint8 activations (onnxruntime#7715): with int8
+/// activations it left 12 of ResNet18's 22 convolutions, those whose input a residual Add reads too, in float
+/// (docs/benchmarks.md, "QDQ export"). Weights stay int8 and symmetric, biases int32.
+/// </remarks>
 public static class QdqExporter
 {
     public const int Opset = 13;
+
+    /// <summary>uint8 activation = int8 activation + 128, zero points alike.</summary>
+    private const int Uint8Offset = 128;
 
     public static byte[] Export(EqmModel model) => new GraphExport(model).Run();
 
     /// <summary>Writes beside the target and renames, so a failed export leaves no half-written file.</summary>
     public static void WriteFile(EqmModel model, string path) => AtomicFile.WriteAllBytes(path, Export(model));
 
-    /// <summary>One export: the writer plus, per .eqm tensor, its ONNX float value and (activations) its int8 value.</summary>
+    /// <summary>One export: the writer plus, per .eqm tensor, its ONNX float value and (activations) its uint8 value.</summary>
     private sealed class GraphExport(EqmModel model)
     {
         private static readonly int[] NchwToNhwc = [0, 2, 3, 1];
@@ -30,7 +40,7 @@ public static class QdqExporter
 
         private readonly OnnxModelWriter writer = new(model.Metadata.Name, Opset, model.Metadata.Producer + " QDQ export");
         private readonly Dictionary<int, string> floatValues = [];
-        private readonly Dictionary<int, string> int8Values = [];
+        private readonly Dictionary<int, string> quantizedValues = [];
         private readonly Dictionary<int, string[]> scalesAndZeroPoints = [];
 
         public byte[] Run()
@@ -124,14 +134,16 @@ public static class QdqExporter
             }
         }
 
-        /// <summary>out = T[x + 128] as int8 ONNX ops on the quantized value, so the table is used bit for bit.</summary>
+        /// <summary>
+        /// out = T[x + 128] on the quantized values, so the table is used bit for bit: the uint8 input x + 128 is the
+        /// index itself, and the table's entries are shifted to uint8 like every activation.
+        /// </summary>
         private void ExportLut(EqmOperator op)
         {
             int output = op.Output;
-            string indices = writer.Node("Add", [writer.Node("Cast", [Int8(op.Inputs[0])], ("to", 6 /* INT32 */)),
-                writer.Initializer($"t{output}_offset", [], [128])]);
-            string table = writer.Initializer($"t{output}_table", [256], Constant<sbyte>(op.Inputs[1]));
-            int8Values[output] = writer.Node("Gather", [table, indices], ("axis", 0));
+            string indices = writer.Node("Cast", [Quantized(op.Inputs[0])], ("to", 6 /* INT32 */));
+            string table = writer.Initializer($"t{output}_table", [256], Uint8Constant(op.Inputs[1]));
+            quantizedValues[output] = writer.Node("Gather", [table, indices], ("axis", 0));
         }
 
         /// <summary>The float result of an op becomes the tensor: clamp (fused activation), QuantizeLinear, DequantizeLinear.</summary>
@@ -149,14 +161,14 @@ public static class QdqExporter
         }
 
         private void Quantize(int tensor, string value) =>
-            int8Values[tensor] = writer.Node("QuantizeLinear", [value, .. ScaleAndZeroPoint(tensor)]);
+            quantizedValues[tensor] = writer.Node("QuantizeLinear", [value, .. ScaleAndZeroPoint(tensor)]);
 
         private string[] ScaleAndZeroPoint(int tensor)
         {
             if (scalesAndZeroPoints.TryGetValue(tensor, out var names)) return names;
             var q = Quantization(tensor);
             return scalesAndZeroPoints[tensor] = [writer.Initializer($"t{tensor}_scale", [], [q.Scales[0]]),
-                writer.Initializer($"t{tensor}_zero_point", [], [checked((sbyte)q.ZeroPoints[0])])];
+                writer.Initializer($"t{tensor}_zero_point", [], [checked((byte)(q.ZeroPoints[0] + Uint8Offset))])];
         }
 
         private EqmQuantization Quantization(int tensor)
@@ -174,24 +186,24 @@ public static class QdqExporter
         private string Float(int tensor)
         {
             if (floatValues.TryGetValue(tensor, out var name)) return name;
-            if (!int8Values.ContainsKey(tensor)) AddConstant(tensor);
-            return floatValues[tensor] = writer.Node("DequantizeLinear", [int8Values[tensor], .. ScaleAndZeroPoint(tensor)]);
+            if (!quantizedValues.ContainsKey(tensor)) AddConstant(tensor);
+            return floatValues[tensor] = writer.Node("DequantizeLinear", [quantizedValues[tensor], .. ScaleAndZeroPoint(tensor)]);
         }
 
-        private string Int8(int tensor)
+        private string Quantized(int tensor)
         {
-            if (!int8Values.ContainsKey(tensor)) AddConstant(tensor);
-            return int8Values[tensor];
+            if (!quantizedValues.ContainsKey(tensor)) AddConstant(tensor);
+            return quantizedValues[tensor];
         }
 
-        /// <summary>A constant int8 operand (e.g. of Add) as an initializer in ONNX layout.</summary>
+        /// <summary>A constant int8 operand (e.g. of Add) as a uint8 initializer in ONNX layout.</summary>
         private void AddConstant(int tensor)
         {
             var t = model.Tensors[tensor];
             if (!t.IsConstant) throw new InvalidOperationException($"QDQ export: tensor {t} is read before it is written");
-            var values = Constant<sbyte>(tensor);
+            var values = Uint8Constant(tensor);
             if (t.Shape.Count == 4) values = Transposed(values, [.. t.Shape], NhwcToNchw);
-            int8Values[tensor] = writer.Initializer($"t{tensor}", OnnxShape(t.Shape), values);
+            quantizedValues[tensor] = writer.Initializer($"t{tensor}", OnnxShape(t.Shape), values);
         }
 
         /// <summary>Binary operands must have equal rank: ONNX broadcasts NCHW shapes, the .eqm NHWC ones.</summary>
@@ -252,6 +264,9 @@ public static class QdqExporter
         private static bool OrdersDiffer(EquatableArray<int> nhwc) => nhwc[1] * nhwc[2] > 1 && nhwc[3] > 1;
 
         private T[] Constant<T>(int tensor) where T : unmanaged => MemoryMarshal.Cast<byte, T>(model.Tensors[tensor].Data.Span).ToArray();
+
+        /// <summary>An int8 constant read as an activation (table, operand), shifted to uint8.</summary>
+        private byte[] Uint8Constant(int tensor) => [.. Constant<sbyte>(tensor).Select(v => (byte)(v + Uint8Offset))];
 
         private string TensorName(int tensor, string fallback) =>
             model.Tensors[tensor].Name is { Length: > 0 } name ? name : fallback;

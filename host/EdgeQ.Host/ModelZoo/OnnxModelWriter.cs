@@ -35,12 +35,14 @@ internal sealed class OnnxModelWriter(string graphName, int opset, string produc
     /// <param name="shape">Empty for a scalar.</param>
     public string Initializer<T>(string name, int[] shape, T[] values) where T : unmanaged
     {
-        var type = values switch
+        // Matched on the element, not the array: the runtime's array covariance makes a byte[] also an sbyte[].
+        var type = default(T) switch
         {
-            float[] => TensorProto.Types.DataType.Float,
-            sbyte[] => TensorProto.Types.DataType.Int8,
-            int[] => TensorProto.Types.DataType.Int32,
-            long[] => TensorProto.Types.DataType.Int64,
+            float => TensorProto.Types.DataType.Float,
+            sbyte => TensorProto.Types.DataType.Int8,
+            byte => TensorProto.Types.DataType.Uint8,
+            int => TensorProto.Types.DataType.Int32,
+            long => TensorProto.Types.DataType.Int64,
             _ => throw new ArgumentException($"initializer {name}: unsupported element type {typeof(T).Name}"),
         };
         var tensor = new TensorProto { Name = name, DataType = (int)type };
