@@ -24,8 +24,7 @@ public class NodeLayerMapTests
         Node("Conv_1", "Conv", ["x1", "w7", "b8"], "c1"),
         Node("QuantizeLinear_2", "QuantizeLinear", ["c1", "t2_scale", "t2_zero_point"], "q2"),
         Node("Cast_0", "Cast", ["q2"], "i2"),
-        Node("Add_0", "Add", ["i2", "t3_offset"], "j2"),
-        Node("Gather_0", "Gather", ["t3_table", "j2"], "q3"),
+        Node("Gather_0", "Gather", ["t3_table", "i2"], "q3"),
         Node("DequantizeLinear_3", "DequantizeLinear", ["q3", "t3_scale", "t3_zero_point"], "x3"),
         Node("Conv_10", "Conv", ["x3", "w9", "b10"], "c10"),
         Node("QuantizeLinear_3", "QuantizeLinear", ["c10", "t4_scale", "t4_zero_point"], "q4"),
@@ -70,8 +69,8 @@ public class NodeLayerMapTests
             var map = NodeLayerMap.ForQdqExport(nodes, [.. model.Operators.Select(op => op.Output)]);
             string[] mapped = [.. nodes.Where(n => n.OpType is "Conv" or "Gemm" or "Add" or "Gather" or "AveragePool" or "GlobalAveragePool" or "Reshape")
                 .Select(n => map.LayerOf(n.Name) is { } layer ? model.Tensors[model.Operators[layer].Output].Name : "(none)")];
-            // The lookup table is exported as Cast, Add (index offset), Gather: both of the latter land on it.
-            Assert.Equal(["conv1", "dw1", "pw1", "hswish", "hswish", "dw2", "pw2", "residual", "pool", "gap", "flatten", "fc"], mapped);
+            // The lookup table is exported as Cast (its uint8 input is the index), Gather: the Gather lands on it.
+            Assert.Equal(["conv1", "dw1", "pw1", "hswish", "dw2", "pw2", "residual", "pool", "gap", "flatten", "fc"], mapped);
         }
         finally
         {
