@@ -7,6 +7,12 @@ import argparse, collections, datetime, glob, json, os, re, subprocess
 ENGINES = ['edgeq', 'ort_int8', 'ort_fp32']
 ENGINE_TITLES = {'edgeq': 'EdgeQ int8', 'ort_int8': 'ORT int8 (EdgeQ QDQ)', 'ort_fp32': 'ORT fp32'}
 BRANCHES = {'b', 'bl', 'br', 'blr', 'ret', 'cbz', 'cbnz', 'tbz', 'tbnz'}
+
+
+def is_branch(op):
+    return op in BRANCHES or op.startswith('b.')
+
+
 # Instruction classes of the mix: what the int8 kernels are built from, and the overhead around them.
 MIX = {
     # QEMU 7's disassembler does not know SDOT and prints '.byte'; decoded from a kept log, 99.95 % of EdgeQ's '.byte'
@@ -17,7 +23,7 @@ MIX = {
     'sadalp': lambda op: op == 'sadalp',
     'loads': lambda op: op.startswith('ld'),
     'stores': lambda op: op.startswith('st'),
-    'branches': lambda op: op in BRANCHES or op.startswith('b.'),
+    'branches': is_branch,
 }
 LINE = re.compile(r'^\s+(\S+)\s+([\d,]+)\s')
 MEASURED_BEGIN, MEASURED_END = '<!-- arm:measured:begin -->', '<!-- arm:measured:end -->'
@@ -112,10 +118,11 @@ def write_doc(path, records, counted):
     os.replace(partial, path)
 
 
-ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-ap.add_argument('outdir'); ap.add_argument('--json', action='store_true'); ap.add_argument('--write-doc')
-args = ap.parse_args()
-records = collect(args.outdir)
-print(json.dumps(records, indent=2) if args.json else markdown(records))
-if args.write_doc:
-    write_doc(args.write_doc, records, glob.glob(os.path.join(args.outdir, 'counts', '*.txt')))
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('outdir'); ap.add_argument('--json', action='store_true'); ap.add_argument('--write-doc')
+    args = ap.parse_args()
+    records = collect(args.outdir)
+    print(json.dumps(records, indent=2) if args.json else markdown(records))
+    if args.write_doc:
+        write_doc(args.write_doc, records, glob.glob(os.path.join(args.outdir, 'counts', '*.txt')))
