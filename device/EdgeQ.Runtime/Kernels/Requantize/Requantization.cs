@@ -71,9 +71,14 @@ public static class Requantization
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
         Vector128<int> a3, ref float multipliers, in VectorQuant q)
+        => FromAccumulators(a0, a1, a2, a3, Vector128.LoadUnsafe(ref multipliers, 0), Vector128.LoadUnsafe(ref multipliers, 4),
+            Vector128.LoadUnsafe(ref multipliers, 8), Vector128.LoadUnsafe(ref multipliers, 12), q);
+
+    /// <summary>The same with the multipliers already in registers (kernels that keep them across a pixel loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
+        Vector128<int> a3, Vector128<float> m0, Vector128<float> m1, Vector128<float> m2, Vector128<float> m3, in VectorQuant q)
     {
-        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
-        Vector128<float> m2 = Vector128.LoadUnsafe(ref multipliers, 8), m3 = Vector128.LoadUnsafe(ref multipliers, 12);
         if (AdvSimd.Arm64.IsSupported)
         {
             Vector128<short> lo = ShiftedInt16(a0, a1, m0, m1, q), hi = ShiftedInt16(a2, a3, m2, m3, q);
@@ -87,8 +92,12 @@ public static class Requantization
     /// <summary>8 accumulators with their 8 multipliers to 8 int8 (the low half; the high half is zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators8(Vector128<int> a0, Vector128<int> a1, ref float multipliers, in VectorQuant q)
+        => FromAccumulators8(a0, a1, Vector128.LoadUnsafe(ref multipliers, 0), Vector128.LoadUnsafe(ref multipliers, 4), q);
+
+    /// <summary>The same with the multipliers already in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromAccumulators8(Vector128<int> a0, Vector128<int> a1, Vector128<float> m0, Vector128<float> m1, in VectorQuant q)
     {
-        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
         if (AdvSimd.Arm64.IsSupported)
         {
             Vector64<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(a0, a1, m0, m1, q));
