@@ -12,11 +12,14 @@ internal struct Gemm2x8c16Neon : IGemmMicrokernel
 {
     public static GemmTile Tile => new(2, 8, 16);
 
+    // Inlined into the driver's row loop: a call per tile cost about as much as its requantization.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
         in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
     {
-        ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
-        ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
+        // rows >= 1; a one-row tile reads row 0 twice (see IGemmMicrokernel.Run).
+        ref sbyte a0 = ref a;
+        ref sbyte a1 = ref Unsafe.Add(ref a, rows > 1 ? lda : 0);
         // The first K block starts the sums (SADDLP), so the 16 accumulators need no zeroing; the rows and weights
         // advance by pointer, so each row's block is one LDP of two 8-byte halves.
         Unsafe.SkipInit(out Row r0);

@@ -89,7 +89,7 @@ public static class Requantization
                       FromFloat(Vector128.ConvertToSingle(a2) * m2, q), FromFloat(Vector128.ConvertToSingle(a3) * m3, q));
     }
 
-    /// <summary>8 accumulators with their 8 multipliers to 8 int8 (the low half; the high half is zero).</summary>
+    /// <summary>8 accumulators with their 8 multipliers to 8 int8 in the low half (the high half is not defined).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators8(Vector128<int> a0, Vector128<int> a1, ref float multipliers, in VectorQuant q)
         => FromAccumulators8(a0, a1, Vector128.LoadUnsafe(ref multipliers, 0), Vector128.LoadUnsafe(ref multipliers, 4), q);
@@ -100,8 +100,9 @@ public static class Requantization
     {
         if (AdvSimd.Arm64.IsSupported)
         {
-            Vector64<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(a0, a1, m0, m1, q));
-            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin.GetLower()), q.QMax.GetLower()).ToVector128Unsafe();
+            // Clamped as 16 lanes: QMin.GetLower() would cost a register copy per call, and the high half is unused.
+            Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(a0, a1, m0, m1, q)).ToVector128Unsafe();
+            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin), q.QMax);
         }
         return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q), default, default);
     }
