@@ -1,24 +1,25 @@
 #!/usr/bin/env python3
 """Splits one inference's ARM64 instructions by function and by kernel family, from two QEMU logs kept by
 `arm-icount --keep` (1 and 3 runs of the same command): per inference = (3-run count - 1-run count) / 2.
-Usage: functions.py LOG1 LOG3 --module ELF [--module ELF]... [--top 25]
+Usage: functions.py LOG1 LOG3 --module ELF [--module ELF]... [--top 25] [--json]
 Each --module is an ELF whose code ran (edgeq-run, libonnxruntime.so). Its load address is found by matching the
 instruction words in the log against the file; its functions come from its symbol table or that of ELF.dbg beside it
 (NativeAOT's edgeq-run.dbg), otherwise from the .eh_frame ranges (ONNX Runtime's stripped library). Families come from EdgeQ's
 symbol names, or for nameless functions from their instruction mix (marked '~')."""
-import argparse, bisect, collections, os, re, struct, subprocess
+import argparse, bisect, collections, json, os, re, struct, subprocess
 
 from report import is_branch
 
 # EdgeQ kernel families by symbol name (NativeAOT mangles namespaces and generic arguments into the name).
 NAMED_FAMILIES = [
-    ('depthwise', re.compile(r'Depthwise')),
+    ('depthwise', re.compile(r'Depthwise|Window__Taps')),  # Window.Taps: the depthwise driver's tap addresses
     ('im2col', re.compile(r'Im2Col|Kernels_Conv__')),
     ('gemm', re.compile(r'Gemm')),
     ('pooling', re.compile(r'Pool')),
     ('requantize', re.compile(r'Requantiz')),
     ('copy', re.compile(r'Memmove|memmove|memcpy|memset|Buffer_')),
 ]
+TRACE = re.compile(r'Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/')
 WORD = re.compile(r'^0x([0-9a-f]+):\s+([0-9a-f]{8})\s+(\S+)')
 
 
@@ -28,7 +29,9 @@ def read_log(path):
     with open(path, errors='replace') as f:
         for line in f:
             if line.startswith('Trace '):
-                runs[int(line.split('[', 1)[1].split('/')[1], 16)] += 1
+                m = TRACE.match(line)
+                if m:  # else a line cut short at the end of the log
+                    runs[int(m.group(1), 16)] += 1
                 current = None
             elif line.startswith('IN:'):
                 current = []
@@ -121,6 +124,8 @@ def per_function(log, modules):
 
 
 def family(name, mix):
+    if name == '?':
+        return '?'
     for title, pattern in NAMED_FAMILIES:
         if pattern.search(name):
             return title
@@ -149,15 +154,23 @@ def summary(mix):
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument('log1'); ap.add_argument('log3')
 ap.add_argument('--module', action='append', required=True); ap.add_argument('--top', type=int, default=25)
+ap.add_argument('--json', action='store_true', help='one record: instructions per family and per top function')
 args = ap.parse_args()
 modules = [Module(path) for path in args.module]
 one, three = per_function(args.log1, modules), per_function(args.log3, modules)
 inference = {name: collections.Counter({op: (three[name][op] - one[name][op]) / 2 for op in three[name]}) for name in three}
 totals = {name: sum(mix.values()) for name, mix in inference.items()}
-grand = sum(totals.values())
+grand = sum(totals.values()) or 1
 families = collections.defaultdict(collections.Counter)
 for name, mix in inference.items():
     families[family(name, mix)].update(mix)
+if args.json:
+    top = sorted(totals, key=lambda k: -totals[k])[:args.top]
+    print(json.dumps({'instructions': round(grand),
+                      'families': {t: round(sum(m.values())) for t, m in sorted(families.items(), key=lambda kv: -sum(kv[1].values()))},
+                      'functions': [{'name': n, 'family': family(n, inference[n]), 'instructions': round(totals[n]),
+                                     'mix': summary(inference[n])} for n in top]}, indent=1))
+    raise SystemExit
 print(f'per inference: {grand / 1e6:.2f} M instructions ({", ".join(f"{m.path} at 0x{m.base or 0:x}" for m in modules)})')
 print(f'\n| family | M instructions | share | branches | top mnemonics |\n|---|---:|---:|---:|---|')
 for title, mix in sorted(families.items(), key=lambda kv: -sum(kv[1].values())):

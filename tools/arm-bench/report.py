@@ -66,6 +66,10 @@ def collect(outdir):
                 for engine in ENGINES:
                     record[f'{engine}_instructions'] = figures[engine][0] if figures[engine] else None
                     record[f'{engine}_mix'] = figures[engine][1] if figures[engine] else None
+                    split = os.path.join(counts, f'{model}.{core}.{engine}.functions.json')
+                    if os.path.exists(split):
+                        with open(split) as f:
+                            record[f'{engine}_families'] = json.load(f)['families']
                 records.append(record)
     return records
 
@@ -95,6 +99,17 @@ def markdown(records):
                 continue
             cells = ' | '.join(f'{mix[name] / 1e6:.2f}' for name in MIX)
             rows.append(f"| {r['model']} | {r['core']} | {ENGINE_TITLES[engine]} | {r[f'{engine}_instructions'] / 1e6:.2f} | {cells} |")
+    split = [(r, engine) for r in records for engine in ENGINES if f'{engine}_families' in r]
+    if split:
+        rows += ['', 'Per kernel family (M instructions per inference, `run.sh --functions`, `tools/arm-bench/functions.py`): '
+                 'EdgeQ\'s families come from its symbol names; ONNX Runtime\'s library is stripped, so its functions are '
+                 'cut at their .eh_frame ranges and a family marked ~ is guessed from the instruction mix (~gemm: SDOT or '
+                 'SADALP, ~depthwise: SMULL/SMLAL without SADALP, ~requantize: float conversions and saturating narrows, '
+                 '~copy: mostly loads and stores); ? is code outside the named binary (libc, the loader, the harness).', '',
+                 '| model | core | engine | per family |', '|---|---|---|---|']
+        for r, engine in split:
+            families = ', '.join(f'{name} {n / 1e6:.2f}' for name, n in r[f'{engine}_families'].items() if n >= 5e3)
+            rows.append(f"| {r['model']} | {r['core']} | {ENGINE_TITLES[engine]} | {families} |")
     return '\n'.join(rows)
 
 
