@@ -98,17 +98,16 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
             DepthwiseRowC16<DepthwiseC16Neon>.Run(taps, tapCount, step, pixels, dst, args);
             return;
         }
-        var t = new Taps9(taps);
         nint channels = args.Channels, c = 0;
-        for (; c + Depthwise.Block <= channels; c += Depthwise.Block) Block16(t, step, pixels, dst, args, c);
+        for (; c + Depthwise.Block <= channels; c += Depthwise.Block) Block16(taps, step, pixels, dst, args, c);
         nuint rest = (nuint)(channels - c);
-        if (rest == 8) Block8(t, step, pixels, dst, args, c);
+        if (rest == 8) Block8(taps, step, pixels, dst, args, c);
         else if (rest > 8) DepthwiseRowC16<DepthwiseC16Neon>.Block<PartialBlock, Width16>(taps, tapCount, step, pixels, dst, args, c, rest);
         else if (rest > 0) DepthwiseRowC16<DepthwiseC16Neon>.Block<PartialBlock, Width8>(taps, tapCount, step, pixels, dst, args, c, rest);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block16(in Taps9 t, nint step, int pixels, sbyte* dst, in DepthwiseArgs args, nint c)
+    private static void Block16(sbyte** taps, nint step, int pixels, sbyte* dst, in DepthwiseArgs args, nint c)
     {
         sbyte* w = (sbyte*)(args.Weights + c / Depthwise.Block * args.BlockBytes);
         Vector128<sbyte> w0 = Vector128.Load(w), w1 = Vector128.Load(w + 16), w2 = Vector128.Load(w + 32);
@@ -118,7 +117,8 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
         float* m = args.Multipliers + c;
         Vector128<float> m0 = Vector128.Load(m), m1 = Vector128.Load(m + 4), m2 = Vector128.Load(m + 8), m3 = Vector128.Load(m + 12);
         var output = new VectorQuant(args.Output);
-        sbyte* t0 = t.T0 + c, t1 = t.T1 + c, t2 = t.T2 + c, t3 = t.T3 + c, t4 = t.T4 + c, t5 = t.T5 + c, t6 = t.T6 + c, t7 = t.T7 + c, t8 = t.T8 + c;
+        sbyte* t0 = taps[0] + c, t1 = taps[1] + c, t2 = taps[2] + c, t3 = taps[3] + c, t4 = taps[4] + c;
+        sbyte* t5 = taps[5] + c, t6 = taps[6] + c, t7 = taps[7] + c, t8 = taps[8] + c;
         nint channels = args.Channels, offset = 0;
         for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
         {
@@ -133,7 +133,7 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block8(in Taps9 t, nint step, int pixels, sbyte* dst, in DepthwiseArgs args, nint c)
+    private static void Block8(sbyte** taps, nint step, int pixels, sbyte* dst, in DepthwiseArgs args, nint c)
     {
         sbyte* w = (sbyte*)(args.Weights + c / Depthwise.Block * args.BlockBytes);
         Vector64<sbyte> w0 = Vector64.Load(w), w1 = Vector64.Load(w + 16), w2 = Vector64.Load(w + 32);
@@ -142,7 +142,8 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
         Vector128<int> bias0 = Vector128.Load(args.Bias + c), bias1 = Vector128.Load(args.Bias + c + 4);
         Vector128<float> m0 = Vector128.Load(args.Multipliers + c), m1 = Vector128.Load(args.Multipliers + c + 4);
         var output = new VectorQuant(args.Output);
-        sbyte* t0 = t.T0 + c, t1 = t.T1 + c, t2 = t.T2 + c, t3 = t.T3 + c, t4 = t.T4 + c, t5 = t.T5 + c, t6 = t.T6 + c, t7 = t.T7 + c, t8 = t.T8 + c;
+        sbyte* t0 = taps[0] + c, t1 = taps[1] + c, t2 = taps[2] + c, t3 = taps[3] + c, t4 = taps[4] + c;
+        sbyte* t5 = taps[5] + c, t6 = taps[6] + c, t7 = taps[7] + c, t8 = taps[8] + c;
         nint channels = args.Channels, offset = 0;
         for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
         {
@@ -154,12 +155,5 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
             DepthwiseC16Neon.Single8(ref acc, Vector64.Load(t8 + offset), w8);
             Requantization.FromAccumulators8(acc.C0, acc.C1, m0, m1, output).GetLower().Store(y);
         }
-    }
-
-    /// <summary>The nine tap addresses of a run's first pixel, as values the JIT keeps in registers.</summary>
-    private readonly struct Taps9(sbyte** taps)
-    {
-        public readonly sbyte* T0 = taps[0], T1 = taps[1], T2 = taps[2], T3 = taps[3], T4 = taps[4];
-        public readonly sbyte* T5 = taps[5], T6 = taps[6], T7 = taps[7], T8 = taps[8];
     }
 }
