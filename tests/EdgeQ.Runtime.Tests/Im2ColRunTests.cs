@@ -8,10 +8,8 @@ namespace EdgeQ.Runtime.Tests;
 /// the runs copy whole vectors and must never let a spilled byte survive or read past the input.</summary>
 public class Im2ColRunTests
 {
-    public static TheoryData<string> Variants() => new(KernelVariants.Supported.Select(v => v.Name()));
-
     [Theory]
-    [MemberData(nameof(Variants))]
+    [MemberData(nameof(KernelVariantTests.Variants), MemberType = typeof(KernelVariantTests))]
     public void Narrow_tap_rows_match_reference_for_every_split(string variantName)
     {
         Assert.True(KernelVariants.TryParse(variantName, out KernelVariant variant));
