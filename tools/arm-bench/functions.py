@@ -71,7 +71,7 @@ class Module:
     def _frames(self):
         out = subprocess.run(['aarch64-linux-gnu-readelf', '--debug-dump=frames', self.path], capture_output=True, text=True).stdout
         ranges = sorted({(int(a, 16), int(b, 16)) for a, b in re.findall(r'pc=([0-9a-f]+)\.\.([0-9a-f]+)', out)})
-        return [(start, end, f'{self.path.rsplit("/", 1)[-1]}+0x{start:x}') for start, end in ranges]
+        return [(start, end, f'{os.path.basename(self.path)}+0x{start:x}') for start, end in ranges]
 
     def word(self, vaddr):
         for start, offset, size in self.segments:
@@ -96,14 +96,19 @@ class Module:
             self.base = votes.most_common(1)[0][0]
 
     def function(self, address):
-        """(name, start) of the function holding a run-time address, or None."""
+        """The name of the function holding a run-time address, or None outside the module's code. Code between
+        known functions (hand-written assembly without unwind info, as ONNX Runtime's MLAS kernels) is named by
+        where its gap starts."""
         if self.base is None:
             return None
         vaddr = address - self.base
+        if not any(start <= vaddr < start + size for start, _offset, size in self.segments):
+            return None
         i = bisect.bisect_right(self.starts, vaddr) - 1
         if i >= 0 and vaddr < self.functions[i][1]:
             return self.functions[i][2]
-        return None
+        gap = self.functions[i][1] if i >= 0 else self.segments[0][0]
+        return f'{os.path.basename(self.path)}+0x{gap:x} (no unwind info)'
 
 
 def per_function(log, modules):
