@@ -103,7 +103,8 @@ def markdown(records):
     if split:
         rows += ['', 'Per kernel family (M instructions per inference, `run.sh --functions`, `tools/arm-bench/functions.py`): '
                  'EdgeQ\'s families come from its symbol names; ONNX Runtime\'s library is stripped, so its functions are '
-                 'cut at their .eh_frame ranges and a family marked ~ is guessed from the instruction mix (~gemm: SDOT or '
+                 'cut at their .eh_frame ranges (code without unwind info, MLAS\'s assembly, by the gap it sits in: there '
+                 'GEMM and depthwise kernels fall together) and a family marked ~ is guessed from the instruction mix (~gemm: SDOT or '
                  'SADALP, ~depthwise: SMULL/SMLAL without SADALP, ~requantize: float conversions and saturating narrows, '
                  '~copy: mostly loads and stores); ? is code outside the named binary (libc, the loader, the harness).', '',
                  '| model | core | engine | per family |', '|---|---|---|---|']
