@@ -7,6 +7,12 @@ import argparse, collections, datetime, glob, json, os, re, subprocess
 ENGINES = ['edgeq', 'ort_int8', 'ort_fp32']
 ENGINE_TITLES = {'edgeq': 'EdgeQ int8', 'ort_int8': 'ORT int8 (EdgeQ QDQ)', 'ort_fp32': 'ORT fp32'}
 BRANCHES = {'b', 'bl', 'br', 'blr', 'ret', 'cbz', 'cbnz', 'tbz', 'tbnz'}
+
+
+def is_branch(op):
+    return op in BRANCHES or op.startswith('b.')
+
+
 # Instruction classes of the mix: what the int8 kernels are built from, and the overhead around them.
 MIX = {
     # QEMU 7's disassembler does not know SDOT and prints '.byte'; decoded from a kept log, 99.95 % of EdgeQ's '.byte'
@@ -17,7 +23,7 @@ MIX = {
     'sadalp': lambda op: op == 'sadalp',
     'loads': lambda op: op.startswith('ld'),
     'stores': lambda op: op.startswith('st'),
-    'branches': lambda op: op in BRANCHES or op.startswith('b.'),
+    'branches': is_branch,
 }
 LINE = re.compile(r'^\s+(\S+)\s+([\d,]+)\s')
 MEASURED_BEGIN, MEASURED_END = '<!-- arm:measured:begin -->', '<!-- arm:measured:end -->'
@@ -60,6 +66,10 @@ def collect(outdir):
                 for engine in ENGINES:
                     record[f'{engine}_instructions'] = figures[engine][0] if figures[engine] else None
                     record[f'{engine}_mix'] = figures[engine][1] if figures[engine] else None
+                    split = os.path.join(counts, f'{model}.{core}.{engine}.functions.json')
+                    if os.path.exists(split):
+                        with open(split) as f:
+                            record[f'{engine}_families'] = json.load(f)['families']
                 records.append(record)
     return records
 
@@ -89,6 +99,18 @@ def markdown(records):
                 continue
             cells = ' | '.join(f'{mix[name] / 1e6:.2f}' for name in MIX)
             rows.append(f"| {r['model']} | {r['core']} | {ENGINE_TITLES[engine]} | {r[f'{engine}_instructions'] / 1e6:.2f} | {cells} |")
+    split = [(r, engine) for r in records for engine in ENGINES if f'{engine}_families' in r]
+    if split:
+        rows += ['', 'Per kernel family (M instructions per inference, `run.sh --functions`, `tools/arm-bench/functions.py`): '
+                 'EdgeQ\'s families come from its symbol names; ONNX Runtime\'s library is stripped, so its functions are '
+                 'cut at their .eh_frame ranges (code without unwind info, MLAS\'s assembly, by the gap it sits in: there '
+                 'GEMM and depthwise kernels fall together) and a family marked ~ is guessed from the instruction mix (~gemm: SDOT or '
+                 'SADALP, ~depthwise: SMULL/SMLAL without SADALP, ~requantize: float conversions and saturating narrows, '
+                 '~copy: mostly loads and stores); ? is code outside the named binary (libc, the loader, the harness).', '',
+                 '| model | core | engine | per family |', '|---|---|---|---|']
+        for r, engine in split:
+            families = ', '.join(f'{name} {n / 1e6:.2f}' for name, n in r[f'{engine}_families'].items() if n >= 5e3)
+            rows.append(f"| {r['model']} | {r['core']} | {ENGINE_TITLES[engine]} | {families} |")
     return '\n'.join(rows)
 
 
@@ -112,10 +134,11 @@ def write_doc(path, records, counted):
     os.replace(partial, path)
 
 
-ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-ap.add_argument('outdir'); ap.add_argument('--json', action='store_true'); ap.add_argument('--write-doc')
-args = ap.parse_args()
-records = collect(args.outdir)
-print(json.dumps(records, indent=2) if args.json else markdown(records))
-if args.write_doc:
-    write_doc(args.write_doc, records, glob.glob(os.path.join(args.outdir, 'counts', '*.txt')))
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('outdir'); ap.add_argument('--json', action='store_true'); ap.add_argument('--write-doc')
+    args = ap.parse_args()
+    records = collect(args.outdir)
+    print(json.dumps(records, indent=2) if args.json else markdown(records))
+    if args.write_doc:
+        write_doc(args.write_doc, records, glob.glob(os.path.join(args.outdir, 'counts', '*.txt')))

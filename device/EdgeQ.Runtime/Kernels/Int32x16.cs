@@ -28,7 +28,7 @@ internal struct Int32x16
         C0 += a; C1 += b; C2 += c; C3 += d;
     }
 
-    /// <summary>Requantizes the low 8 accumulators with their 8 multipliers; the high 8 bytes are zero.</summary>
+    /// <summary>Requantizes the low 8 accumulators with their 8 multipliers into the low 8 bytes (the high 8 are not defined).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly Vector128<sbyte> Requantize8(ref float multipliers, in VectorQuant q)
         => Requantization.FromAccumulators8(C0, C1, ref multipliers, q);

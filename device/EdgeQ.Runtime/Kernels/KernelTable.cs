@@ -40,7 +40,7 @@ public sealed unsafe class KernelTable
         VectorFamiliesVariant = variant == KernelVariant.Reference ? KernelVariant.Reference : KernelVariant.Vector128;
         bool vector = VectorFamiliesVariant == KernelVariant.Vector128;
 
-        if (arm) SetDepthwise<DepthwiseRowC16<DepthwiseC16Neon>>(KernelVariant.Neon);
+        if (arm) SetDepthwise<DepthwiseRow3x3Neon>(KernelVariant.Neon);
         else if (avx2) SetDepthwise<DepthwiseRow3x3Avx2>(KernelVariant.Avx2);
         else if (vector) SetDepthwise<DepthwiseRowC16<DepthwiseC16Vector128>>(KernelVariant.Vector128);
         else SetDepthwise<DepthwiseReference>(KernelVariant.Reference);

@@ -26,6 +26,18 @@ public readonly record struct ConvGeometry(int KernelH, int KernelW, int StrideH
     public Nhwc OutputShape(Nhwc input, int outputChannels)
         => new(input.N, OutputH(input.H), OutputW(input.W), outputChannels);
 
+    /// <summary>The output columns whose window lies inside the input along W (empty: First &gt; Last).</summary>
+    internal (int First, int Last) InteriorColumns(int inputW) => Interior(inputW, KernelW, StrideW, DilationW, PadLeft);
+
+    /// <summary>The output rows whose window lies inside the input along H (empty: First &gt; Last).</summary>
+    internal (int First, int Last) InteriorRows(int inputH) => Interior(inputH, KernelH, StrideH, DilationH, PadTop);
+
+    private static (int First, int Last) Interior(int size, int kernel, int stride, int dilation, int padBefore)
+    {
+        int lastStart = size - 1 - (kernel - 1) * dilation + padBefore;
+        return ((padBefore + stride - 1) / stride, lastStart < 0 ? -1 : lastStart / stride);
+    }
+
     public bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1
                                && PadTop == 0 && PadLeft == 0 && PadBottom == 0 && PadRight == 0;
 

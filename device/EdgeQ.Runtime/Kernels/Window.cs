@@ -33,8 +33,7 @@ internal static unsafe class Window
         int outputW = g.OutputW(s.W), outputH = g.OutputH(s.H);
         // Between two neighbouring pixels whose windows lie inside the input along W, every in-bounds tap moves by
         // one stride and the rest stay on the padding: no need to recompute them.
-        int interiorFirst = (g.PadLeft + g.StrideW - 1) / g.StrideW;
-        int interiorLast = (s.W - 1 + g.PadLeft - (g.KernelW - 1) * g.DilationW) / g.StrideW;
+        (int interiorFirst, int interiorLast) = g.InteriorColumns(s.W);
         nint step = (nint)g.StrideW * s.C;
         sbyte** taps = stackalloc sbyte*[g.Taps];
         int tapCount = 0;

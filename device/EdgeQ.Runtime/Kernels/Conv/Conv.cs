@@ -104,41 +104,93 @@ public static class Conv
         ref sbyte dst = ref MemoryMarshal.GetReference(rows);
         ref sbyte srcEnd = ref Unsafe.Add(ref src, input.Length), dstEnd = ref Unsafe.Add(ref dst, rows.Length);
         nint c = channels, pixelBytes = inputShape.C, rowBytes = (nint)inputShape.W * inputShape.C;
-        nint tapRowBytes = g.KernelW * c, imageBytes = inputShape.H * rowBytes;
+        nint tapRowBytes = g.KernelW * c, imageBytes = inputShape.H * rowBytes, patchBytes = g.KernelH * tapRowBytes;
         // In NHWC a row of kernel taps is one contiguous run when the taps are dense and take every channel.
         bool denseTapRows = g.DilationW == 1 && channels == inputShape.C;
+        // A first layer's tap rows (3 taps x 3 channels) fit one vector: interior pixels then take one load and one
+        // store per tap row, with the coordinates and bounds worked out once per run of pixels.
+        bool vectorTapRows = denseTapRows && tapRowBytes <= 16;
+        Span<nint> tapRows = vectorTapRows ? stackalloc nint[g.KernelH] : default;
+        (int columnFirst, int columnLast) = g.InteriorColumns(inputShape.W);
         int ox = first % outputShape.W, oy = first / outputShape.W % outputShape.H, n = first / (outputShape.W * outputShape.H);
-        for (int p = 0; p < count; p++)
+        for (int p = 0; p < count;)
         {
             int iy0 = oy * g.StrideH - g.PadTop, ix0 = ox * g.StrideW - g.PadLeft;
-            bool tapRowInside = ix0 >= 0 && ix0 + (g.KernelW - 1) * g.DilationW < inputShape.W;
             ref sbyte image = ref Unsafe.Add(ref src, n * imageBytes + channelOffset);
-            for (int ky = 0; ky < g.KernelH; ky++, dst = ref Unsafe.Add(ref dst, tapRowBytes))
+            int pixels = 0;
+            if (vectorTapRows && ox >= columnFirst && ox <= columnLast)
             {
-                int iy = iy0 + ky * g.DilationH;
-                if ((uint)iy >= (uint)inputShape.H)
+                // Offsets of the first pixel's tap rows from its top-left input pixel (-1: the row is padding).
+                nint lastRow = 0;
+                for (int ky = 0; ky < g.KernelH; ky++)
                 {
-                    Fill(ref dst, (nuint)tapRowBytes, zeroPoint);
-                    continue;
+                    int iy = iy0 + ky * g.DilationH;
+                    tapRows[ky] = (uint)iy < (uint)inputShape.H ? iy * rowBytes : -1;
+                    lastRow = Math.Max(lastRow, tapRows[ky]);
                 }
-                ref sbyte inputRow = ref Unsafe.Add(ref image, iy * rowBytes);
-                if (denseTapRows && tapRowInside)
+                ref sbyte corner = ref Unsafe.Add(ref image, ix0 * pixelBytes);
+                nint step = g.StrideW * pixelBytes;
+                // Pixels whose 16-byte loads and stores stay inside both buffers: bytes a store writes past its tap
+                // row are rewritten by the next writes or lie past the rows the GEMM reads (see Copy).
+                nint readRoom = Unsafe.ByteOffset(ref corner, ref srcEnd) - lastRow - 16;
+                nint writeRoom = Unsafe.ByteOffset(ref dst, ref dstEnd) + tapRowBytes - 16;
+                nint whole = Math.Min(Math.Min(columnLast + 1 - ox, count - p), writeRoom / patchBytes);
+                pixels = readRoom < 0 || writeRoom < patchBytes ? 0 : (int)Math.Min(whole, readRoom / step + 1);
+                VectorTapRows(ref corner, tapRows, step, ref dst, tapRowBytes, pixels, Vector128.Create(zeroPoint));
+                dst = ref Unsafe.Add(ref dst, pixels * patchBytes);
+            }
+            if (pixels == 0)
+            {
+                pixels = 1;
+                bool tapRowInside = ix0 >= 0 && ix0 + (g.KernelW - 1) * g.DilationW < inputShape.W;
+                for (int ky = 0; ky < g.KernelH; ky++, dst = ref Unsafe.Add(ref dst, tapRowBytes))
                 {
-                    Copy(ref Unsafe.Add(ref inputRow, ix0 * pixelBytes), ref srcEnd, ref dst, ref dstEnd, (nuint)tapRowBytes);
-                    continue;
-                }
-                for (int kx = 0; kx < g.KernelW; kx++)
-                {
-                    int ix = ix0 + kx * g.DilationW;
-                    if ((uint)ix < (uint)inputShape.W)
-                        Copy(ref Unsafe.Add(ref inputRow, ix * pixelBytes), ref srcEnd, ref Unsafe.Add(ref dst, kx * c), ref dstEnd, (nuint)c);
-                    else Fill(ref Unsafe.Add(ref dst, kx * c), (nuint)c, zeroPoint);
+                    int iy = iy0 + ky * g.DilationH;
+                    if ((uint)iy >= (uint)inputShape.H)
+                    {
+                        Fill(ref dst, (nuint)tapRowBytes, zeroPoint);
+                        continue;
+                    }
+                    ref sbyte inputRow = ref Unsafe.Add(ref image, iy * rowBytes);
+                    if (denseTapRows && tapRowInside)
+                    {
+                        Copy(ref Unsafe.Add(ref inputRow, ix0 * pixelBytes), ref srcEnd, ref dst, ref dstEnd, (nuint)tapRowBytes);
+                        continue;
+                    }
+                    for (int kx = 0; kx < g.KernelW; kx++)
+                    {
+                        int ix = ix0 + kx * g.DilationW;
+                        if ((uint)ix < (uint)inputShape.W)
+                            Copy(ref Unsafe.Add(ref inputRow, ix * pixelBytes), ref srcEnd, ref Unsafe.Add(ref dst, kx * c), ref dstEnd, (nuint)c);
+                        else Fill(ref Unsafe.Add(ref dst, kx * c), (nuint)c, zeroPoint);
+                    }
                 }
             }
-            if (++ox == outputShape.W)
+            p += pixels;
+            ox += pixels;
+            if (ox == outputShape.W)
             {
                 ox = 0;
                 if (++oy == outputShape.H) { oy = 0; n++; }
+            }
+        }
+    }
+
+    /// <summary>The im2col rows of <paramref name="pixels"/> neighbouring pixels, <paramref name="step"/> input bytes
+    /// apart, whose tap rows are one 16-byte vector each: the input at <paramref name="corner"/> + tapRows[ky], or
+    /// the zero point where that is -1.</summary>
+    private static void VectorTapRows(ref sbyte corner, ReadOnlySpan<nint> tapRows, nint step, ref sbyte dst, nint tapRowBytes,
+        int pixels, Vector128<sbyte> padding)
+    {
+        ref nint rows = ref MemoryMarshal.GetReference(tapRows);
+        nint kernelH = tapRows.Length;
+        nint x = 0;
+        for (int r = 0; r < pixels; r++, x += step)
+        {
+            for (nint ky = 0; ky < kernelH; ky++, dst = ref Unsafe.Add(ref dst, tapRowBytes))
+            {
+                nint row = Unsafe.Add(ref rows, ky);
+                (row >= 0 ? Vector128.LoadUnsafe(ref corner, (nuint)(row + x)) : padding).StoreUnsafe(ref dst);
             }
         }
     }

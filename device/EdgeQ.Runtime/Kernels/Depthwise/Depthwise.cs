@@ -155,8 +155,8 @@ internal static unsafe class DepthwiseDriver
         ConvGeometry g = op.Geometry;
         Nhwc s = op.InputShape;
         int outputW = g.OutputW(s.W), outputH = g.OutputH(s.H);
-        (int rowFirst, int rowLast) = Interior(s.H, g.KernelH, g.StrideH, g.DilationH, g.PadTop);
-        (int columnFirst, int columnLast) = Interior(s.W, g.KernelW, g.StrideW, g.DilationW, g.PadLeft);
+        (int rowFirst, int rowLast) = g.InteriorRows(s.H);
+        (int columnFirst, int columnLast) = g.InteriorColumns(s.W);
         nint step = (nint)g.StrideW * s.C;
         sbyte** taps = stackalloc sbyte*[g.Taps];
         for (int p = first, end = first + count; p < end;)
@@ -169,13 +169,6 @@ internal static unsafe class DepthwiseDriver
             TRow.Run(taps, tapCount, step, pixels, op.Output + (nint)p * op.OutputChannels, args);
             p += pixels;
         }
-    }
-
-    /// <summary>The output positions along one axis whose whole window lies inside the input (empty: first &gt; last).</summary>
-    private static (int First, int Last) Interior(int size, int kernel, int stride, int dilation, int padBefore)
-    {
-        int lastStart = size - 1 - (kernel - 1) * dilation + padBefore;
-        return ((padBefore + stride - 1) / stride, lastStart < 0 ? -1 : lastStart / stride);
     }
 }
 
@@ -266,8 +259,9 @@ internal unsafe struct DepthwiseRowC16<TMac> : IDepthwiseRow where TMac : struct
         else if (rest > 0) Block<PartialBlock, Width8>(taps, tapCount, step, pixels, dst, args, c, rest);
     }
 
+    /// <summary>The channels [c, c + count) of every pixel of the run.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block<TBlock, TWidth>(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args,
+    internal static void Block<TBlock, TWidth>(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args,
         nint c, nuint count) where TBlock : struct, IChannelBlock where TWidth : struct, IBlockWidth
     {
         // Locals, not args' fields: the stores through dst would make the JIT reload those every pixel.

@@ -18,19 +18,10 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         sbyte** tap = taps, pairsEnd = taps + (tapCount & ~1);
         for (; tap < pairsEnd; tap += 2, w += 2 * Depthwise.Block)
         {
-            Vector128<sbyte> x0 = ChannelBlock.Load<TBlock>(tap[0] + offset, count), w0 = Vector128.Load(w);
-            Vector128<sbyte> x1 = ChannelBlock.Load<TBlock>(tap[1] + offset, count), w1 = Vector128.Load(w + Depthwise.Block);
-            // Upper halves first: a vector's last use as GetLower() needs no register copy.
-            Vector128<short> hi = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningUpper(x0, w0), x1, w1);
-            Vector128<short> lo = AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(x0.GetLower(), w0.GetLower()), x1.GetLower(), w1.GetLower());
-            Widen(ref acc, lo, hi);
+            Pair(ref acc, ChannelBlock.Load<TBlock>(tap[0] + offset, count), Vector128.Load(w),
+                ChannelBlock.Load<TBlock>(tap[1] + offset, count), Vector128.Load(w + Depthwise.Block));
         }
-        if ((tapCount & 1) != 0)
-        {
-            Vector128<sbyte> x = ChannelBlock.Load<TBlock>(tap[0] + offset, count), w0 = Vector128.Load(w);
-            Vector128<short> hi = AdvSimd.MultiplyWideningUpper(x, w0);
-            Widen(ref acc, AdvSimd.MultiplyWideningLower(x.GetLower(), w0.GetLower()), hi);
-        }
+        if ((tapCount & 1) != 0) Single(ref acc, ChannelBlock.Load<TBlock>(tap[0] + offset, count), Vector128.Load(w));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -41,19 +32,39 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         sbyte** tap = taps, pairsEnd = taps + (tapCount & ~1);
         for (; tap < pairsEnd; tap += 2, w += 2 * Depthwise.Block)
         {
-            Vector128<short> products = AdvSimd.MultiplyWideningLowerAndAdd(
-                AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(tap[0] + offset, count), Vector64.Load(w)),
+            Pair8(ref acc, ChannelBlock.Load8<TBlock>(tap[0] + offset, count), Vector64.Load(w),
                 ChannelBlock.Load8<TBlock>(tap[1] + offset, count), Vector64.Load(w + Depthwise.Block));
-            acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
-            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
         }
-        if ((tapCount & 1) != 0)
-        {
-            Vector128<short> products = AdvSimd.MultiplyWideningLower(ChannelBlock.Load8<TBlock>(tap[0] + offset, count), Vector64.Load(w));
-            acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
-            acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
-        }
+        if ((tapCount & 1) != 0) Single8(ref acc, ChannelBlock.Load8<TBlock>(tap[0] + offset, count), Vector64.Load(w));
     }
+
+    /// <summary>acc += x0 * w0 + x1 * w1 over 16 channels (two products per int16 lane, then widened).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Pair(ref Int32x16 acc, Vector128<sbyte> x0, Vector128<sbyte> w0, Vector128<sbyte> x1, Vector128<sbyte> w1)
+    {
+        // Upper halves first: a vector's last use as GetLower() needs no register copy.
+        Vector128<short> hi = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningUpper(x0, w0), x1, w1);
+        Vector128<short> lo = AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(x0.GetLower(), w0.GetLower()), x1.GetLower(), w1.GetLower());
+        Widen(ref acc, lo, hi);
+    }
+
+    /// <summary>acc += x * w over 16 channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Single(ref Int32x16 acc, Vector128<sbyte> x, Vector128<sbyte> w)
+    {
+        Vector128<short> hi = AdvSimd.MultiplyWideningUpper(x, w);
+        Widen(ref acc, AdvSimd.MultiplyWideningLower(x.GetLower(), w.GetLower()), hi);
+    }
+
+    /// <summary>acc.C0, C1 += x0 * w0 + x1 * w1 over 8 channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Pair8(ref Int32x16 acc, Vector64<sbyte> x0, Vector64<sbyte> w0, Vector64<sbyte> x1, Vector64<sbyte> w1)
+        => Widen8(ref acc, AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLower(x0, w0), x1, w1));
+
+    /// <summary>acc.C0, C1 += x * w over 8 channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Single8(ref Int32x16 acc, Vector64<sbyte> x, Vector64<sbyte> w)
+        => Widen8(ref acc, AdvSimd.MultiplyWideningLower(x, w));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Widen(ref Int32x16 acc, Vector128<short> lo, Vector128<short> hi)
@@ -62,5 +73,87 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
         acc.C0 = AdvSimd.AddWideningLower(acc.C0, lo.GetLower());
         acc.C3 = AdvSimd.AddWideningUpper(acc.C3, hi);
         acc.C2 = AdvSimd.AddWideningLower(acc.C2, hi.GetLower());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Widen8(ref Int32x16 acc, Vector128<short> products)
+    {
+        acc.C1 = AdvSimd.AddWideningUpper(acc.C1, products);
+        acc.C0 = AdvSimd.AddWideningLower(acc.C0, products.GetLower());
+    }
+}
+
+/// <summary>ARM64 row microkernel for 3x3 windows (9 taps): per block of 16 (or 8) channels the nine weight vectors,
+/// the bias and the multipliers stay in registers across the run and the nine tap addresses in general registers, so
+/// a pixel costs its nine input loads, the MACs of <see cref="DepthwiseC16Neon"/>, the requantization and one store.
+/// Other windows and channel tails that are not 8 wide run <see cref="DepthwiseRowC16{TMac}"/>.</summary>
+internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
+{
+    public static DepthwiseLayout Layout => DepthwiseLayout.Int8;
+
+    public static void Run(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args)
+    {
+        if (tapCount != 9)
+        {
+            DepthwiseRowC16<DepthwiseC16Neon>.Run(taps, tapCount, step, pixels, dst, args);
+            return;
+        }
+        nint channels = args.Channels, c = 0;
+        for (; c + Depthwise.Block <= channels; c += Depthwise.Block) Block16(taps, step, pixels, dst, args, c);
+        nuint rest = (nuint)(channels - c);
+        if (rest == 8) Block8(taps, step, pixels, dst, args, c);
+        else if (rest > 8) DepthwiseRowC16<DepthwiseC16Neon>.Block<PartialBlock, Width16>(taps, tapCount, step, pixels, dst, args, c, rest);
+        else if (rest > 0) DepthwiseRowC16<DepthwiseC16Neon>.Block<PartialBlock, Width8>(taps, tapCount, step, pixels, dst, args, c, rest);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block16(sbyte** taps, nint step, int pixels, sbyte* dst, in DepthwiseArgs args, nint c)
+    {
+        sbyte* w = (sbyte*)(args.Weights + c / Depthwise.Block * args.BlockBytes);
+        Vector128<sbyte> w0 = Vector128.Load(w), w1 = Vector128.Load(w + 16), w2 = Vector128.Load(w + 32);
+        Vector128<sbyte> w3 = Vector128.Load(w + 48), w4 = Vector128.Load(w + 64), w5 = Vector128.Load(w + 80);
+        Vector128<sbyte> w6 = Vector128.Load(w + 96), w7 = Vector128.Load(w + 112), w8 = Vector128.Load(w + 128);
+        Int32x16 bias = Int32x16.Load(ref args.Bias[c]);
+        float* m = args.Multipliers + c;
+        Vector128<float> m0 = Vector128.Load(m), m1 = Vector128.Load(m + 4), m2 = Vector128.Load(m + 8), m3 = Vector128.Load(m + 12);
+        var output = new VectorQuant(args.Output);
+        sbyte* t0 = taps[0] + c, t1 = taps[1] + c, t2 = taps[2] + c, t3 = taps[3] + c, t4 = taps[4] + c;
+        sbyte* t5 = taps[5] + c, t6 = taps[6] + c, t7 = taps[7] + c, t8 = taps[8] + c;
+        nint channels = args.Channels, offset = 0;
+        for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
+        {
+            Int32x16 acc = bias;
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t0 + offset), w0, Vector128.Load(t1 + offset), w1);
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t2 + offset), w2, Vector128.Load(t3 + offset), w3);
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t4 + offset), w4, Vector128.Load(t5 + offset), w5);
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t6 + offset), w6, Vector128.Load(t7 + offset), w7);
+            DepthwiseC16Neon.Single(ref acc, Vector128.Load(t8 + offset), w8);
+            Requantization.FromAccumulators(acc.C0, acc.C1, acc.C2, acc.C3, m0, m1, m2, m3, output).Store(y);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block8(sbyte** taps, nint step, int pixels, sbyte* dst, in DepthwiseArgs args, nint c)
+    {
+        sbyte* w = (sbyte*)(args.Weights + c / Depthwise.Block * args.BlockBytes);
+        Vector64<sbyte> w0 = Vector64.Load(w), w1 = Vector64.Load(w + 16), w2 = Vector64.Load(w + 32);
+        Vector64<sbyte> w3 = Vector64.Load(w + 48), w4 = Vector64.Load(w + 64), w5 = Vector64.Load(w + 80);
+        Vector64<sbyte> w6 = Vector64.Load(w + 96), w7 = Vector64.Load(w + 112), w8 = Vector64.Load(w + 128);
+        Vector128<int> bias0 = Vector128.Load(args.Bias + c), bias1 = Vector128.Load(args.Bias + c + 4);
+        Vector128<float> m0 = Vector128.Load(args.Multipliers + c), m1 = Vector128.Load(args.Multipliers + c + 4);
+        var output = new VectorQuant(args.Output);
+        sbyte* t0 = taps[0] + c, t1 = taps[1] + c, t2 = taps[2] + c, t3 = taps[3] + c, t4 = taps[4] + c;
+        sbyte* t5 = taps[5] + c, t6 = taps[6] + c, t7 = taps[7] + c, t8 = taps[8] + c;
+        nint channels = args.Channels, offset = 0;
+        for (sbyte* y = dst + c, end = y + pixels * channels; y < end; y += channels, offset += step)
+        {
+            var acc = new Int32x16 { C0 = bias0, C1 = bias1 };
+            DepthwiseC16Neon.Pair8(ref acc, Vector64.Load(t0 + offset), w0, Vector64.Load(t1 + offset), w1);
+            DepthwiseC16Neon.Pair8(ref acc, Vector64.Load(t2 + offset), w2, Vector64.Load(t3 + offset), w3);
+            DepthwiseC16Neon.Pair8(ref acc, Vector64.Load(t4 + offset), w4, Vector64.Load(t5 + offset), w5);
+            DepthwiseC16Neon.Pair8(ref acc, Vector64.Load(t6 + offset), w6, Vector64.Load(t7 + offset), w7);
+            DepthwiseC16Neon.Single8(ref acc, Vector64.Load(t8 + offset), w8);
+            Requantization.FromAccumulators8(acc.C0, acc.C1, m0, m1, output).GetLower().Store(y);
+        }
     }
 }

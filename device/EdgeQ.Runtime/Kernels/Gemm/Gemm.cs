@@ -123,14 +123,19 @@ internal static class GemmDriver
         nint blockBytes = nr * w.KPadded;
         var output = new VectorQuant(w.Output);
 
+        nint tileA = mr * lda, tileC = mr * ldc;
         for (nint col = 0; col < n; col += nr)
         {
             nuint cols = (nuint)Math.Min(nr, n - col);
-            // Refs are formed for valid rows only, never past the end of the input or output.
-            for (nint row = 0; row < rows; row += mr)
+            ref int columnBias = ref Unsafe.Add(ref bias, col);
+            ref float columnMultipliers = ref Unsafe.Add(ref multipliers, col);
+            // Running offsets instead of products per tile; refs are formed for valid rows only, never past the end
+            // of the input or output.
+            nint aOffset = 0, cOffset = col;
+            for (nint row = 0; row < rows; row += mr, aOffset += tileA, cOffset += tileC)
             {
-                TKernel.Run(ref Unsafe.Add(ref a, row * lda), lda, Math.Min(mr, rows - row), ref block, k, ref Unsafe.Add(ref bias, col),
-                    ref Unsafe.Add(ref multipliers, col), output, ref Unsafe.Add(ref c, row * ldc + col), ldc, cols);
+                TKernel.Run(ref Unsafe.Add(ref a, aOffset), lda, Math.Min(mr, rows - row), ref block, k, ref columnBias,
+                    ref columnMultipliers, output, ref Unsafe.Add(ref c, cOffset), ldc, cols);
             }
             block = ref Unsafe.Add(ref block, blockBytes);
         }
@@ -204,15 +209,6 @@ internal static class GemmDriver
     private static void Store(Vector128<sbyte> bytes, ref sbyte dst, nuint cols)
     {
         if (cols == 16) bytes.StoreUnsafe(ref dst);
-        else VectorIO.StorePartial(bytes, ref dst, cols);
-    }
-
-    /// <summary>Requantizes the low 8 accumulators of a row and stores the first <paramref name="cols"/> (&lt;= 8).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store8(in Int32x16 acc, ref float multipliers, in VectorQuant output, ref sbyte dst, nuint cols)
-    {
-        Vector128<sbyte> bytes = acc.Requantize8(ref multipliers, output);
-        if (cols == 8) bytes.GetLower().StoreUnsafe(ref dst);
         else VectorIO.StorePartial(bytes, ref dst, cols);
     }
 }

@@ -12,11 +12,14 @@ internal struct Gemm2x8c16Neon : IGemmMicrokernel
 {
     public static GemmTile Tile => new(2, 8, 16);
 
+    // Inlined into the driver's row loop: a call per tile cost about as much as its requantization.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(ref sbyte a, nint lda, nint rows, ref sbyte w, nint k, ref int bias, ref float multipliers,
         in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
     {
-        ref sbyte a0 = ref GemmDriver.TileRow(ref a, lda, rows, 0);
-        ref sbyte a1 = ref GemmDriver.TileRow(ref a, lda, rows, 1);
+        // rows >= 1; a one-row tile reads row 0 twice (see IGemmMicrokernel.Run).
+        ref sbyte a0 = ref a;
+        ref sbyte a1 = ref Unsafe.Add(ref a, rows > 1 ? lda : 0);
         // The first K block starts the sums (SADDLP), so the 16 accumulators need no zeroing; the rows and weights
         // advance by pointer, so each row's block is one LDP of two 8-byte halves.
         Unsafe.SkipInit(out Row r0);
@@ -41,8 +44,22 @@ internal struct Gemm2x8c16Neon : IGemmMicrokernel
             Tail<Start>(ref r0, ref r1, ref a0, ref a1, ref w, rest);
         }
         Vector128<int> b0 = Vector128.LoadUnsafe(ref bias, 0), b1 = Vector128.LoadUnsafe(ref bias, 4);
-        GemmDriver.Store8(r0.Reduce(b0, b1), ref multipliers, output, ref c, cols);
-        if (rows > 1) GemmDriver.Store8(r1.Reduce(b0, b1), ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
+        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
+        (Vector128<int> s00, Vector128<int> s01) = r0.Reduce(b0, b1);
+        (Vector128<int> s10, Vector128<int> s11) = r1.Reduce(b0, b1);
+        // Both rows' 8 channels as one 16-lane requantization: row 0 in the low half, row 1 in the high half.
+        Vector128<sbyte> bytes = Requantization.FromAccumulators(s00, s01, s10, s11, m0, m1, m0, m1, output);
+        Vector128<sbyte> row1 = AdvSimd.ExtractVector128(bytes, bytes, 8);
+        if (cols == 8)
+        {
+            bytes.GetLower().StoreUnsafe(ref c);
+            if (rows > 1) row1.GetLower().StoreUnsafe(ref Unsafe.Add(ref c, ldc));
+        }
+        else
+        {
+            VectorIO.StorePartial(bytes, ref c, cols);
+            if (rows > 1) VectorIO.StorePartial(row1, ref Unsafe.Add(ref c, ldc), cols);
+        }
     }
 
     /// <summary>One full K block of 16 at <paramref name="a0"/>, <paramref name="a1"/> and <paramref name="w"/>.</summary>
@@ -116,10 +133,10 @@ internal struct Gemm2x8c16Neon : IGemmMicrokernel
     {
         public Vector128<int> C0, C1, C2, C3, C4, C5, C6, C7;
 
-        /// <summary>bias + each channel's 4 partial sums added up, channels 0-7 in the low 8 lanes.</summary>
+        /// <summary>bias + each channel's 4 partial sums added up: channels 0-3 and 4-7.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly Int32x16 Reduce(Vector128<int> bias0, Vector128<int> bias1)
-            => new() { C0 = bias0 + Sum4(C0, C1, C2, C3), C1 = bias1 + Sum4(C4, C5, C6, C7) };
+        public readonly (Vector128<int>, Vector128<int>) Reduce(Vector128<int> bias0, Vector128<int> bias1)
+            => (bias0 + Sum4(C0, C1, C2, C3), bias1 + Sum4(C4, C5, C6, C7));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector128<int> Sum4(Vector128<int> c0, Vector128<int> c1, Vector128<int> c2, Vector128<int> c3)

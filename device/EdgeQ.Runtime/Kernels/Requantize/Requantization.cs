@@ -76,10 +76,16 @@ public static class Requantization
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
         Vector128<int> a3, ref float multipliers, in VectorQuant q)
+        => Avx2.IsSupported
+            ? FromAccumulators(Vector256.Create(a0, a1), Vector256.Create(a2, a3), ref multipliers, q)
+            : FromAccumulators(a0, a1, a2, a3, Vector128.LoadUnsafe(ref multipliers, 0), Vector128.LoadUnsafe(ref multipliers, 4),
+                Vector128.LoadUnsafe(ref multipliers, 8), Vector128.LoadUnsafe(ref multipliers, 12), q);
+
+    /// <summary>The same with the multipliers already in registers (kernels that keep them across a pixel loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
+        Vector128<int> a3, Vector128<float> m0, Vector128<float> m1, Vector128<float> m2, Vector128<float> m3, in VectorQuant q)
     {
-        if (Avx2.IsSupported) return FromAccumulators(Vector256.Create(a0, a1), Vector256.Create(a2, a3), ref multipliers, q);
-        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
-        Vector128<float> m2 = Vector128.LoadUnsafe(ref multipliers, 8), m3 = Vector128.LoadUnsafe(ref multipliers, 12);
         if (AdvSimd.Arm64.IsSupported)
         {
             Vector128<short> lo = ShiftedInt16(a0, a1, m0, m1, q), hi = ShiftedInt16(a2, a3, m2, m3, q);
@@ -111,15 +117,20 @@ public static class Requantization
     private static Vector256<int> FromFloat(Vector256<float> v, in VectorQuant q)
         => Vector256.ConvertToInt32(Vector256.Round(Vector256.MinNative(Vector256.MaxNative(v, q.Lo256), q.Hi256))) + q.ZeroPoint256;
 
-    /// <summary>8 accumulators with their 8 multipliers to 8 int8 (the low half; the high half is zero).</summary>
+    /// <summary>8 accumulators with their 8 multipliers to 8 int8 in the low half (the high half is not defined).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators8(Vector128<int> a0, Vector128<int> a1, ref float multipliers, in VectorQuant q)
+        => FromAccumulators8(a0, a1, Vector128.LoadUnsafe(ref multipliers, 0), Vector128.LoadUnsafe(ref multipliers, 4), q);
+
+    /// <summary>The same with the multipliers already in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromAccumulators8(Vector128<int> a0, Vector128<int> a1, Vector128<float> m0, Vector128<float> m1, in VectorQuant q)
     {
-        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
         if (AdvSimd.Arm64.IsSupported)
         {
-            Vector64<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(a0, a1, m0, m1, q));
-            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin.GetLower()), q.QMax.GetLower()).ToVector128Unsafe();
+            // Clamped as 16 lanes: QMin.GetLower() would cost a register copy per call, and the high half is unused.
+            Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(a0, a1, m0, m1, q)).ToVector128Unsafe();
+            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin), q.QMax);
         }
         return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q), default, default);
     }
