@@ -190,14 +190,20 @@ internal static class GemmDriver
     public static void Store4x8(Vector256<int> r0, Vector256<int> r1, Vector256<int> r2, Vector256<int> r3, nint rows,
         ref float multipliers, in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
     {
-        Store8(Low8(r0), ref multipliers, output, ref c, cols);
-        if (rows > 1) Store8(Low8(r1), ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
-        if (rows > 2) Store8(Low8(r2), ref multipliers, output, ref Unsafe.Add(ref c, 2 * ldc), cols);
-        if (rows > 3) Store8(Low8(r3), ref multipliers, output, ref Unsafe.Add(ref c, 3 * ldc), cols);
+        Store8(r0, ref multipliers, output, ref c, cols);
+        if (rows > 1) Store8(r1, ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
+        if (rows > 2) Store8(r2, ref multipliers, output, ref Unsafe.Add(ref c, 2 * ldc), cols);
+        if (rows > 3) Store8(r3, ref multipliers, output, ref Unsafe.Add(ref c, 3 * ldc), cols);
     }
 
+    /// <summary>Requantizes one row's 8 accumulators and stores the first <paramref name="cols"/> (&lt;= 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Int32x16 Low8(Vector256<int> channels) => new() { C0 = channels.GetLower(), C1 = channels.GetUpper() };
+    private static void Store8(Vector256<int> channels, ref float multipliers, in VectorQuant output, ref sbyte dst, nuint cols)
+    {
+        Vector128<sbyte> bytes = Requantization.FromAccumulators8(channels.GetLower(), channels.GetUpper(), ref multipliers, output);
+        if (cols == 8) bytes.GetLower().StoreUnsafe(ref dst);
+        else VectorIO.StorePartial(bytes, ref dst, cols);
+    }
 
     /// <summary>Requantizes one row's 16 accumulators and stores the first <paramref name="cols"/> (&lt;= 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
