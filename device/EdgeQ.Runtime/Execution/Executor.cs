@@ -69,7 +69,8 @@ public sealed class Executor : IDisposable, IParallelJob
         {
             long start = CollectLayerTimes ? Stopwatch.GetTimestamp() : 0;
             _current = Plan.Ops[i];
-            _chunks = Math.Clamp(_current.WorkUnits / MinUnitsPerChunk, 1, Threads * ChunksPerThread);
+            // One thread runs a layer in one call: chunks only pay when there is another thread to take some.
+            _chunks = Threads == 1 ? 1 : Math.Clamp(_current.WorkUnits / MinUnitsPerChunk, 1, Threads * ChunksPerThread);
             _pool.Run(this, _chunks);
             if (CollectLayerTimes) _layerTicks[i] = Stopwatch.GetTimestamp() - start;
         }
