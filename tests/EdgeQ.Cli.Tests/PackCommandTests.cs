@@ -59,7 +59,7 @@ public sealed class PackCommandTests : IDisposable
 
     private (double Top1, double Agreement, double SqnrDb) FixtureInt8Row(params string[] options)
     {
-        var run = CliRun.Of(["pack", "--out", Path.Combine(folder, "w4.eqm"), "--calib-count", "64", .. options]);
+        var run = CliRun.Of(["pack", "--out", Path.Combine(folder, "row.eqm"), "--calib-count", "64", .. options]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         var cells = run.Stdout.Split('\n').Single(l => l.StartsWith("int8")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         double Cell(int i) => double.Parse(cells[i], System.Globalization.CultureInfo.InvariantCulture);
