@@ -156,32 +156,37 @@ def summary(mix):
     return ' '.join(f'{op} {100 * n / total:.0f}%' for op, n in mix.most_common(4))
 
 
-ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-ap.add_argument('log1'); ap.add_argument('log3')
-ap.add_argument('--module', action='append', required=True); ap.add_argument('--top', type=int, default=25)
-ap.add_argument('--json', action='store_true', help='one record: instructions per family and per top function')
-args = ap.parse_args()
-modules = [Module(path) for path in args.module]
-one, three = per_function(args.log1, modules), per_function(args.log3, modules)
-inference = {name: collections.Counter({op: (three[name][op] - one[name][op]) / 2 for op in three[name]}) for name in three}
-totals = {name: sum(mix.values()) for name, mix in inference.items()}
-grand = sum(totals.values()) or 1
-families = collections.defaultdict(collections.Counter)
-for name, mix in inference.items():
-    families[family(name, mix)].update(mix)
-if args.json:
-    top = sorted(totals, key=lambda k: -totals[k])[:args.top]
-    print(json.dumps({'instructions': round(grand),
-                      'families': {t: round(sum(m.values())) for t, m in sorted(families.items(), key=lambda kv: -sum(kv[1].values()))},
-                      'functions': [{'name': n, 'family': family(n, inference[n]), 'instructions': round(totals[n]),
-                                     'mix': summary(inference[n])} for n in top]}, indent=1))
-    raise SystemExit
-print(f'per inference: {grand / 1e6:.2f} M instructions ({", ".join(f"{m.path} at 0x{m.base or 0:x}" for m in modules)})')
-print(f'\n| family | M instructions | share | branches | top mnemonics |\n|---|---:|---:|---:|---|')
-for title, mix in sorted(families.items(), key=lambda kv: -sum(kv[1].values())):
-    n = sum(mix.values())
-    branches = sum(v for op, v in mix.items() if is_branch(op))
-    print(f'| {title} | {n / 1e6:.2f} | {100 * n / grand:.1f} % | {branches / 1e6:.2f} | {summary(mix)} |')
-print(f'\n| function | family | M instructions | top mnemonics |\n|---|---|---:|---|')
-for name in sorted(totals, key=lambda k: -totals[k])[:args.top]:
-    print(f'| `{name[:90]}` | {family(name, inference[name])} | {totals[name] / 1e6:.3f} | {summary(inference[name])} |')
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('log1'); ap.add_argument('log3')
+    ap.add_argument('--module', action='append', required=True); ap.add_argument('--top', type=int, default=25)
+    ap.add_argument('--json', action='store_true', help='one record: instructions per family and per top function')
+    args = ap.parse_args()
+    modules = [Module(path) for path in args.module]
+    one, three = per_function(args.log1, modules), per_function(args.log3, modules)
+    inference = {name: collections.Counter({op: (three[name][op] - one[name][op]) / 2 for op in three[name]}) for name in three}
+    totals = {name: sum(mix.values()) for name, mix in inference.items()}
+    grand = sum(totals.values()) or 1
+    families = collections.defaultdict(collections.Counter)
+    for name, mix in inference.items():
+        families[family(name, mix)].update(mix)
+    if args.json:
+        top = sorted(totals, key=lambda k: -totals[k])[:args.top]
+        print(json.dumps({'instructions': round(grand),
+                          'families': {t: round(sum(m.values())) for t, m in sorted(families.items(), key=lambda kv: -sum(kv[1].values()))},
+                          'functions': [{'name': n, 'family': family(n, inference[n]), 'instructions': round(totals[n]),
+                                         'mix': summary(inference[n])} for n in top]}, indent=1))
+        return
+    print(f'per inference: {grand / 1e6:.2f} M instructions ({", ".join(f"{m.path} at 0x{m.base or 0:x}" for m in modules)})')
+    print(f'\n| family | M instructions | share | branches | top mnemonics |\n|---|---:|---:|---:|---|')
+    for title, mix in sorted(families.items(), key=lambda kv: -sum(kv[1].values())):
+        n = sum(mix.values())
+        branches = sum(v for op, v in mix.items() if is_branch(op))
+        print(f'| {title} | {n / 1e6:.2f} | {100 * n / grand:.1f} % | {branches / 1e6:.2f} | {summary(mix)} |')
+    print(f'\n| function | family | M instructions | top mnemonics |\n|---|---|---:|---|')
+    for name in sorted(totals, key=lambda k: -totals[k])[:args.top]:
+        print(f'| `{name[:90]}` | {family(name, inference[name])} | {totals[name] / 1e6:.3f} | {summary(inference[name])} |')
+
+
+if __name__ == '__main__':
+    main()
