@@ -123,19 +123,28 @@ internal static class GemmDriver
         nint blockBytes = nr * w.KPadded;
         var output = new VectorQuant(w.Output);
 
-        nint tileA = mr * lda, tileC = mr * ldc;
+        nint tileA = mr * lda, tileC = mr * ldc, fullRows = rows - rows % mr;
         for (nint col = 0; col < n; col += nr)
         {
-            nuint cols = (nuint)Math.Min(nr, n - col);
+            nint cols = Math.Min(nr, n - col);
             ref int columnBias = ref Unsafe.Add(ref bias, col);
             ref float columnMultipliers = ref Unsafe.Add(ref multipliers, col);
             // Running offsets instead of products per tile; refs are formed for valid rows only, never past the end
             // of the input or output.
-            nint aOffset = 0, cOffset = col;
-            for (nint row = 0; row < rows; row += mr, aOffset += tileA, cOffset += tileC)
+            nint row = 0, aOffset = 0, cOffset = col;
+            if (cols == nr)
+            {
+                // Whole tiles pass the tile's own MR and NR: the inlined microkernel's row and column checks fold away.
+                for (; row < fullRows; row += mr, aOffset += tileA, cOffset += tileC)
+                {
+                    TKernel.Run(ref Unsafe.Add(ref a, aOffset), lda, TKernel.Tile.MR, ref block, k, ref columnBias,
+                        ref columnMultipliers, output, ref Unsafe.Add(ref c, cOffset), ldc, (nuint)TKernel.Tile.NR);
+                }
+            }
+            for (; row < rows; row += mr, aOffset += tileA, cOffset += tileC)
             {
                 TKernel.Run(ref Unsafe.Add(ref a, aOffset), lda, Math.Min(mr, rows - row), ref block, k, ref columnBias,
-                    ref columnMultipliers, output, ref Unsafe.Add(ref c, cOffset), ldc, cols);
+                    ref columnMultipliers, output, ref Unsafe.Add(ref c, cOffset), ldc, (nuint)cols);
             }
             block = ref Unsafe.Add(ref block, blockBytes);
         }
@@ -165,10 +174,13 @@ internal static class GemmDriver
     public static void Store4x16(in Int32x16 r0, in Int32x16 r1, in Int32x16 r2, in Int32x16 r3, nint rows,
         ref float multipliers, in VectorQuant output, ref sbyte c, nint ldc, nuint cols)
     {
-        Store16(r0, ref multipliers, output, ref c, cols);
-        if (rows > 1) Store16(r1, ref multipliers, output, ref Unsafe.Add(ref c, ldc), cols);
-        if (rows > 2) Store16(r2, ref multipliers, output, ref Unsafe.Add(ref c, 2 * ldc), cols);
-        if (rows > 3) Store16(r3, ref multipliers, output, ref Unsafe.Add(ref c, 3 * ldc), cols);
+        // The multipliers are loaded once for the four rows (the stores between rows would make each row reload them).
+        Vector128<float> m0 = Vector128.LoadUnsafe(ref multipliers, 0), m1 = Vector128.LoadUnsafe(ref multipliers, 4);
+        Vector128<float> m2 = Vector128.LoadUnsafe(ref multipliers, 8), m3 = Vector128.LoadUnsafe(ref multipliers, 12);
+        Store(Requantization.FromAccumulators(r0.C0, r0.C1, r0.C2, r0.C3, m0, m1, m2, m3, output), ref c, cols);
+        if (rows > 1) Store(Requantization.FromAccumulators(r1.C0, r1.C1, r1.C2, r1.C3, m0, m1, m2, m3, output), ref Unsafe.Add(ref c, ldc), cols);
+        if (rows > 2) Store(Requantization.FromAccumulators(r2.C0, r2.C1, r2.C2, r2.C3, m0, m1, m2, m3, output), ref Unsafe.Add(ref c, 2 * ldc), cols);
+        if (rows > 3) Store(Requantization.FromAccumulators(r3.C0, r3.C1, r3.C2, r3.C3, m0, m1, m2, m3, output), ref Unsafe.Add(ref c, 3 * ldc), cols);
     }
 
     /// <summary>x86: requantizes and stores the valid rows of a 4 x 16 tile held as 8-channel halves (channels 0-7 and
@@ -204,11 +216,6 @@ internal static class GemmDriver
         if (cols == 8) bytes.GetLower().StoreUnsafe(ref dst);
         else VectorIO.StorePartial(bytes, ref dst, cols);
     }
-
-    /// <summary>Requantizes one row's 16 accumulators and stores the first <paramref name="cols"/> (&lt;= 16).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store16(in Int32x16 acc, ref float multipliers, in VectorQuant output, ref sbyte dst, nuint cols)
-        => Store(acc.Requantize(ref multipliers, output), ref dst, cols);
 
     /// <summary>Stores the first <paramref name="cols"/> (&lt;= 16) of a row's 16 output bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -26,23 +26,23 @@ internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
         {
             Vector128<sbyte> x0 = Vector128.LoadUnsafe(ref a0, (nuint)i), x1 = Vector128.LoadUnsafe(ref a1, (nuint)i);
             Vector128<sbyte> x2 = Vector128.LoadUnsafe(ref a2, (nuint)i), x3 = Vector128.LoadUnsafe(ref a3, (nuint)i);
-            Group(ref r0, ref r1, ref r2, ref r3, ref w, x0, x1, x2, x3, 0);
-            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref w, 64), x0, x1, x2, x3, 1);
-            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref w, 128), x0, x1, x2, x3, 2);
-            Group(ref r0, ref r1, ref r2, ref r3, ref Unsafe.Add(ref w, 192), x0, x1, x2, x3, 3);
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, 0, x0, x1, x2, x3, 0);
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, 64, x0, x1, x2, x3, 1);
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, 128, x0, x1, x2, x3, 2);
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, 192, x0, x1, x2, x3, 3);
             w = ref Unsafe.Add(ref w, 256);
         }
         // K tail: whole groups of 4 one at a time, then the last 1-3 inputs; the packed weights are zero beyond K.
         for (; i + 4 <= k; i += 4)
         {
-            Group(ref r0, ref r1, ref r2, ref r3, ref w, Quad(GemmDriver.ReadGroup(ref a0, i)), Quad(GemmDriver.ReadGroup(ref a1, i)),
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, 0, Quad(GemmDriver.ReadGroup(ref a0, i)), Quad(GemmDriver.ReadGroup(ref a1, i)),
                 Quad(GemmDriver.ReadGroup(ref a2, i)), Quad(GemmDriver.ReadGroup(ref a3, i)), 0);
             w = ref Unsafe.Add(ref w, 64);
         }
         if (i < k)
         {
             nuint rest = (nuint)(k - i);
-            Group(ref r0, ref r1, ref r2, ref r3, ref w, Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a0, i), rest)),
+            Group(ref r0, ref r1, ref r2, ref r3, ref w, 0, Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a0, i), rest)),
                 Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a1, i), rest)), Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a2, i), rest)),
                 Quad(GemmDriver.ReadGroupTail(ref Unsafe.Add(ref a3, i), rest)), 0);
         }
@@ -53,14 +53,15 @@ internal struct Gemm4x16c4NeonDot : IGemmMicrokernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<sbyte> Quad(int group) => Vector128.CreateScalarUnsafe(group).AsSByte();
 
-    /// <summary>One group of 4 k (64 packed bytes: 16 channels x 4) for the four rows; <paramref name="lane"/>
-    /// selects the group's 4 bytes inside each row's 16-byte input vector.</summary>
+    /// <summary>One group of 4 k (64 packed bytes at <paramref name="offset"/>: 16 channels x 4) for the four rows;
+    /// <paramref name="lane"/> selects the group's 4 bytes inside each row's 16-byte input vector. A constant offset
+    /// from one base becomes the load's immediate (no address add per group).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Group(ref Int32x16 r0, ref Int32x16 r1, ref Int32x16 r2, ref Int32x16 r3, ref sbyte wp,
+    private static void Group(ref Int32x16 r0, ref Int32x16 r1, ref Int32x16 r2, ref Int32x16 r3, ref sbyte wp, nuint offset,
         Vector128<sbyte> x0, Vector128<sbyte> x1, Vector128<sbyte> x2, Vector128<sbyte> x3, [ConstantExpected(Max = 3)] byte lane)
     {
-        Vector128<sbyte> w0 = Vector128.LoadUnsafe(ref wp, 0), w1 = Vector128.LoadUnsafe(ref wp, 16);
-        Vector128<sbyte> w2 = Vector128.LoadUnsafe(ref wp, 32), w3 = Vector128.LoadUnsafe(ref wp, 48);
+        Vector128<sbyte> w0 = Vector128.LoadUnsafe(ref wp, offset), w1 = Vector128.LoadUnsafe(ref wp, offset + 16);
+        Vector128<sbyte> w2 = Vector128.LoadUnsafe(ref wp, offset + 32), w3 = Vector128.LoadUnsafe(ref wp, offset + 48);
         Dot(ref r0, w0, w1, w2, w3, x0, lane);
         Dot(ref r1, w0, w1, w2, w3, x1, lane);
         Dot(ref r2, w0, w1, w2, w3, x2, lane);
