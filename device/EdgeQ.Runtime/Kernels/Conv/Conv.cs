@@ -20,8 +20,9 @@ public sealed class PackedConv
     public int InputZeroPoint { get; }
     internal PackedGemm[] GroupGemms { get; }
 
-    /// <summary>GEMM depth of one group: KH * KW * input channels per group.</summary>
-    public int PatchSize => Geometry.Taps * (InputChannels / Groups);
+    /// <summary>Bytes from one im2col row to the next: the patch (KH * KW * input channels per group) padded to the
+    /// GEMM tile's K group.</summary>
+    internal int PatchStride => GroupGemms[0].Depth;
 
     /// <summary>1x1, stride 1, no padding: the NHWC input is the GEMM's left operand as it stands.</summary>
     public bool ReadsInputDirectly => Geometry.IsPointwise;
@@ -53,13 +54,14 @@ public static class Conv
             // src = O-H-W-I rows of group g (contiguous)   dst = GEMM layout of the table's tile (see Gemm.Pack)
             gemms[g] = Gemm.Pack(weights.Slice(g * groupOut * patch, groupOut * patch), groupOut, patch,
                 bias.IsEmpty ? default : bias.Slice(g * groupOut, groupOut), inputZeroPoint,
-                multipliers.Length == 1 ? multipliers : multipliers.Slice(g * groupOut, groupOut), output, kernels.GemmTile);
+                multipliers.Length == 1 ? multipliers : multipliers.Slice(g * groupOut, groupOut), output, kernels.GemmTile,
+                paddedRows: !geometry.IsPointwise);
         }
         return new PackedConv(geometry, inputChannels, outputChannels, groups, inputZeroPoint, gemms);
     }
 
     /// <summary>Scratch bytes <see cref="Run"/> needs (0 when the input feeds the GEMM directly).</summary>
-    public static int ScratchBytes(PackedConv conv) => conv.ReadsInputDirectly ? 0 : PixelsPerChunk * conv.PatchSize;
+    public static int ScratchBytes(PackedConv conv) => conv.ReadsInputDirectly ? 0 : PixelsPerChunk * conv.PatchStride;
 
     /// <summary>Computes output pixels [firstPixel, firstPixel + pixelCount) (flattened N x OH x OW; all by default),
     /// so threads can split a layer (each with its own scratch); the bytes do not depend on the split.</summary>
@@ -88,23 +90,26 @@ public static class Conv
             for (int first = firstPixel; first < firstPixel + pixelCount; first += PixelsPerChunk)
             {
                 int count = Math.Min(PixelsPerChunk, firstPixel + pixelCount - first);
-                Im2Col(input, inputShape, conv.Geometry, outputShape, g * groupIn, groupIn, (sbyte)conv.InputZeroPoint, first, count, scratch);
-                Gemm.Run(kernels, scratch, conv.PatchSize, count, gemm, output[(first * conv.OutputChannels + g * groupOut)..], conv.OutputChannels);
+                Im2Col(input, inputShape, conv.Geometry, outputShape, g * groupIn, groupIn, (sbyte)conv.InputZeroPoint, first, count,
+                    scratch, conv.PatchStride);
+                Gemm.Run(kernels, scratch, conv.PatchStride, count, gemm, output[(first * conv.OutputChannels + g * groupOut)..], conv.OutputChannels);
             }
         }
     }
 
     /// <summary>Writes the receptive fields of output pixels [first, first + count) as rows of H-W-I bytes (the weights'
-    /// order) for channels [channelOffset, channelOffset + channels); taps in the padding read the zero point.
-    /// <see cref="Run"/> has validated all sizes, so the copies use unchecked refs.</summary>
+    /// order), <paramref name="rowStride"/> bytes apart, for channels [channelOffset, channelOffset + channels); taps in
+    /// the padding read the zero point. The bytes between a patch and the next row are left as they are (the GEMM's
+    /// weights are zero there). <see cref="Run"/> has validated all sizes, so the copies use unchecked refs.</summary>
     internal static void Im2Col(ReadOnlySpan<sbyte> input, Nhwc inputShape, in ConvGeometry g, Nhwc outputShape,
-        int channelOffset, int channels, sbyte zeroPoint, int first, int count, Span<sbyte> rows)
+        int channelOffset, int channels, sbyte zeroPoint, int first, int count, Span<sbyte> rows, int rowStride)
     {
         ref sbyte src = ref MemoryMarshal.GetReference(input);
         ref sbyte dst = ref MemoryMarshal.GetReference(rows);
         ref sbyte srcEnd = ref Unsafe.Add(ref src, input.Length), dstEnd = ref Unsafe.Add(ref dst, rows.Length);
         nint c = channels, pixelBytes = inputShape.C, rowBytes = (nint)inputShape.W * inputShape.C;
         nint tapRowBytes = g.KernelW * c, imageBytes = inputShape.H * rowBytes, patchBytes = g.KernelH * tapRowBytes;
+        nint patchGap = rowStride - patchBytes;
         // In NHWC a row of kernel taps is one contiguous run when the taps are dense and take every channel.
         bool denseTapRows = g.DilationW == 1 && channels == inputShape.C;
         // A first layer's tap rows (3 taps x 3 channels) fit one vector: interior pixels then take one load and one
@@ -133,11 +138,11 @@ public static class Conv
                 // Pixels whose 16-byte loads and stores stay inside both buffers: bytes a store writes past its tap
                 // row are rewritten by the next writes or lie past the rows the GEMM reads (see Copy).
                 nint readRoom = Unsafe.ByteOffset(ref corner, ref srcEnd) - lastRow - 16;
-                nint writeRoom = Unsafe.ByteOffset(ref dst, ref dstEnd) + tapRowBytes - 16;
-                nint whole = Math.Min(Math.Min(columnLast + 1 - ox, count - p), writeRoom / patchBytes);
-                pixels = readRoom < 0 || writeRoom < patchBytes ? 0 : (int)Math.Min(whole, readRoom / step + 1);
-                VectorTapRows(ref corner, tapRows, step, ref dst, tapRowBytes, pixels, Vector128.Create(zeroPoint));
-                dst = ref Unsafe.Add(ref dst, pixels * patchBytes);
+                nint writeRoom = Unsafe.ByteOffset(ref dst, ref dstEnd) + tapRowBytes - 16 - patchBytes;
+                nint whole = Math.Min(Math.Min(columnLast + 1 - ox, count - p), writeRoom / rowStride + 1);
+                pixels = readRoom < 0 || writeRoom < 0 ? 0 : (int)Math.Min(whole, readRoom / step + 1);
+                VectorTapRows(ref corner, tapRows, step, ref dst, tapRowBytes, patchGap, pixels, Vector128.Create(zeroPoint));
+                dst = ref Unsafe.Add(ref dst, pixels * rowStride);
             }
             if (pixels == 0)
             {
@@ -165,6 +170,7 @@ public static class Conv
                         else Fill(ref Unsafe.Add(ref dst, kx * c), (nuint)c, zeroPoint);
                     }
                 }
+                dst = ref Unsafe.Add(ref dst, patchGap);
             }
             p += pixels;
             ox += pixels;
@@ -178,14 +184,14 @@ public static class Conv
 
     /// <summary>The im2col rows of <paramref name="pixels"/> neighbouring pixels, <paramref name="step"/> input bytes
     /// apart, whose tap rows are one 16-byte vector each: the input at <paramref name="corner"/> + tapRows[ky], or
-    /// the zero point where that is -1.</summary>
+    /// the zero point where that is -1; <paramref name="patchGap"/> bytes are skipped after each patch.</summary>
     private static void VectorTapRows(ref sbyte corner, ReadOnlySpan<nint> tapRows, nint step, ref sbyte dst, nint tapRowBytes,
-        int pixels, Vector128<sbyte> padding)
+        nint patchGap, int pixels, Vector128<sbyte> padding)
     {
         ref nint rows = ref MemoryMarshal.GetReference(tapRows);
         nint kernelH = tapRows.Length;
         nint x = 0;
-        for (int r = 0; r < pixels; r++, x += step)
+        for (int r = 0; r < pixels; r++, x += step, dst = ref Unsafe.Add(ref dst, patchGap))
         {
             for (nint ky = 0; ky < kernelH; ky++, dst = ref Unsafe.Add(ref dst, tapRowBytes))
             {
@@ -197,8 +203,8 @@ public static class Conv
 
     // Inline vector copies: these runs are a few to a few hundred bytes, where a memmove/memset call costs more than
     // the copy itself. A copy's last piece is one whole vector where 16 bytes stay inside both buffers: the bytes it
-    // writes beyond the run are rewritten by the later writes (im2col fills the rows in address order) or lie past
-    // the rows the GEMM reads.
+    // writes beyond the run are rewritten by the later writes (im2col fills the rows in address order), or lie in a
+    // row's padding or past the rows the GEMM reads.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy(ref sbyte src, ref sbyte srcEnd, ref sbyte dst, ref sbyte dstEnd, nuint count)
     {

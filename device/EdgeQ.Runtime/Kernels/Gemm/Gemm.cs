@@ -16,9 +16,11 @@ public readonly record struct GemmTile(int MR, int NR, int KR, int InputOffset =
 /// point folded into the bias and per-channel requantization multipliers.</summary>
 public sealed class PackedGemm
 {
-    internal PackedGemm(int n, int k, GemmTile tile, sbyte[] weights, int[] bias, float[] multipliers, OutputQuant output)
+    internal PackedGemm(int n, int k, GemmTile tile, sbyte[] weights, int[] bias, float[] multipliers, OutputQuant output,
+        bool paddedRows)
     {
         N = n; K = k; Tile = tile; Weights = weights; Bias = bias; Multipliers = multipliers; Output = output;
+        Depth = paddedRows ? KPadded : k;
     }
 
     public int N { get; }
@@ -29,6 +31,11 @@ public sealed class PackedGemm
     internal int[] Bias { get; }
     internal float[] Multipliers { get; }
     internal int KPadded => Checks.RoundUp(K, Tile.KR);
+
+    /// <summary>Bytes of each row of the left operand the microkernel reads: K, or <see cref="KPadded"/> for rows
+    /// padded to it (im2col rows). The packed weights are zero beyond K, so whatever the padding holds adds nothing,
+    /// and the microkernel runs whole K groups without a tail.</summary>
+    public int Depth { get; }
 
     public int PackedBytes => Weights.Length + Bias.Length * sizeof(int) + Multipliers.Length * sizeof(float);
 }
@@ -41,8 +48,10 @@ public static class Gemm
     /// <param name="weights">N rows of K int8 weights in [-127, 127] (O-I; a convolution's O-H-W-I flattened).</param>
     /// <param name="bias">N int32 biases (empty: zero).</param>
     /// <param name="multipliers">1 (per tensor) or N (per channel) requantization multipliers.</param>
+    /// <param name="paddedRows">Whether the rows <see cref="Run"/> gets hold <see cref="PackedGemm.Depth"/> =
+    /// K rounded up to the tile's KR readable bytes each (the bytes past K need not be zero).</param>
     public static PackedGemm Pack(ReadOnlySpan<sbyte> weights, int n, int k, ReadOnlySpan<int> bias, int inputZeroPoint,
-        ReadOnlySpan<float> multipliers, OutputQuant output, GemmTile tile)
+        ReadOnlySpan<float> multipliers, OutputQuant output, GemmTile tile, bool paddedRows = false)
     {
         if (n < 1 || k < 1) throw new ArgumentException($"GEMM needs N >= 1 and K >= 1, got N={n} K={k}");
         Checks.Length(weights, (long)n * k, "GEMM weights");
@@ -69,7 +78,7 @@ public static class Gemm
             // like the kernel's own int32 sums, which still end at the spec's accumulator.
             folded[o] = unchecked(FoldBias(bias.IsEmpty ? 0 : bias[o], inputZeroPoint, sum, sumAbs, o) - tile.InputOffset * (int)sum);
         }
-        return new PackedGemm(n, k, tile, packed, folded, Checks.ExpandMultipliers(multipliers, n, nPadded), output);
+        return new PackedGemm(n, k, tile, packed, folded, Checks.ExpandMultipliers(multipliers, n, nPadded), output, paddedRows);
     }
 
     /// <summary>bias' = bias - x_zp * sum(w), with the spec's overflow guard |bias'| + 128 * sum|w| &lt; 2^31.</summary>
@@ -88,8 +97,8 @@ public static class Gemm
         if (weights.Tile != kernels.GemmTile)
             throw new ArgumentException($"weights packed for tile {weights.Tile}, kernel table uses {kernels.GemmTile}");
         if (rows < 1) return;
-        if (lda < weights.K || ldc < weights.N) throw new ArgumentException($"GEMM strides lda={lda} ldc={ldc} below K={weights.K} N={weights.N}");
-        Checks.Length(a, (long)(rows - 1) * lda + weights.K, "GEMM input");
+        if (lda < weights.Depth || ldc < weights.N) throw new ArgumentException($"GEMM strides lda={lda} ldc={ldc} below K={weights.Depth} N={weights.N}");
+        Checks.Length(a, (long)(rows - 1) * lda + weights.Depth, "GEMM input");
         Checks.Length<sbyte>(c, (long)(rows - 1) * ldc + weights.N, "GEMM output");
         kernels.Gemm(ref MemoryMarshal.GetReference(a), lda, rows, weights, ref MemoryMarshal.GetReference(c), ldc);
     }
@@ -116,7 +125,7 @@ internal static class GemmDriver
         where TKernel : struct, IGemmMicrokernel
     {
         GemmTile tile = TKernel.Tile;
-        nint mr = tile.MR, nr = tile.NR, k = w.K, n = w.N;
+        nint mr = tile.MR, nr = tile.NR, k = w.Depth, n = w.N;
         ref sbyte block = ref MemoryMarshal.GetArrayDataReference(w.Weights);
         ref int bias = ref MemoryMarshal.GetArrayDataReference(w.Bias);
         ref float multipliers = ref MemoryMarshal.GetArrayDataReference(w.Multipliers);
