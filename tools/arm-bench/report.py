@@ -70,6 +70,10 @@ def collect(outdir):
                     if os.path.exists(split):
                         with open(split) as f:
                             record[f'{engine}_families'] = json.load(f)['families']
+                layers = os.path.join(counts, f'{model}.{core}.edgeq.layers.json')
+                if os.path.exists(layers):
+                    with open(layers) as f:
+                        record['edgeq_layers'] = json.load(f)
                 records.append(record)
     return records
 
@@ -111,7 +115,32 @@ def markdown(records):
         for r, engine in split:
             families = ', '.join(f'{name} {n / 1e6:.2f}' for name, n in r[f'{engine}_families'].items() if n >= 5e3)
             rows.append(f"| {r['model']} | {r['core']} | {ENGINE_TITLES[engine]} | {families} |")
+    for model in dict.fromkeys(r['model'] for r in records):
+        split = [r for r in records if r['model'] == model and 'edgeq_layers' in r]
+        if split:
+            rows += ['', *layer_table(model, split)]
     return '\n'.join(rows)
+
+
+def layer_table(model, records):
+    """EdgeQ's inference of one model per layer (`run.sh --layers`, layers.py), one column group per core: M
+    instructions, MACs per instruction, and the M instructions of the MAC kernels' multiply-adds, of the
+    requantization, and of loads and stores."""
+    cores = [r['core'] for r in records]
+    rows = [f'EdgeQ per layer, **{model}** (`run.sh --layers`, `tools/arm-bench/layers.py`: M instructions per inference; '
+            'mac = SDOT, SMULL, SMLAL, SADALP, SADDLP, SADDW; requantize = SCVTF, FMUL, FCVTNS, SQXTN, SQADD, SMAX, SMIN; '
+            'memory = loads and stores):', '',
+            '| # | op | output | MACs | ' + ' | '.join(f'{c} total | {c} MACs / instr | {c} mac / requantize / memory' for c in cores) + ' |',
+            '|---:|---|---|---:|' + '---:|---:|---:|' * len(cores)]
+    for i, layer in enumerate(records[0]['edgeq_layers']):
+        cells = []
+        for r in records:
+            l = r['edgeq_layers'][i]
+            n, k = l['instructions'], l['classes']
+            per = f"{l['macs'] / n:.2f}" if l['macs'] and n else ''
+            cells.append(f"{n / 1e6:.3f} | {per} | {k['mac'] / 1e6:.2f} / {k['requantize'] / 1e6:.2f} / {(k['loads'] + k['stores']) / 1e6:.2f}")
+        rows.append(f"| {layer['index']} | {layer['op']} | {layer['output']} | {layer['macs']:,} | " + ' | '.join(cells) + ' |')
+    return rows
 
 
 def write_doc(path, records, counted):
