@@ -88,12 +88,24 @@ public static class Requantization
     {
         if (AdvSimd.Arm64.IsSupported)
         {
-            Vector128<short> lo = ShiftedInt16(a0, a1, m0, m1, q), hi = ShiftedInt16(a2, a3, m2, m3, q);
-            Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(lo), hi);
-            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin), q.QMax);
+            return FromFloats(AdvSimd.ConvertToSingle(a0) * m0, AdvSimd.ConvertToSingle(a1) * m1,
+                AdvSimd.ConvertToSingle(a2) * m2, AdvSimd.ConvertToSingle(a3) * m3, q);
         }
         return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q),
                       FromFloat(Vector128.ConvertToSingle(a2) * m2, q), FromFloat(Vector128.ConvertToSingle(a3) * m3, q));
+    }
+
+    /// <summary>16 scaled values to 16 int8 (clamp, round half to even, add the zero point), with the constants
+    /// broadcast beforehand; on ARM64 in the accumulator form's steps (see above).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<sbyte> FromFloats(Vector128<float> v0, Vector128<float> v1, Vector128<float> v2, Vector128<float> v3, in VectorQuant q)
+    {
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(v0, v1, q)), ShiftedInt16(v2, v3, q));
+            return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin), q.QMax);
+        }
+        return Narrow(FromFloat(v0, q), FromFloat(v1, q), FromFloat(v2, q), FromFloat(v3, q));
     }
 
     /// <summary>x86 AVX2: 16 accumulators as two 8-lane vectors (channels 0-7 and 8-15) with their 16 multipliers to 16
@@ -129,18 +141,19 @@ public static class Requantization
         if (AdvSimd.Arm64.IsSupported)
         {
             // Clamped as 16 lanes: QMin.GetLower() would cost a register copy per call, and the high half is unused.
-            Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(ShiftedInt16(a0, a1, m0, m1, q)).ToVector128Unsafe();
+            Vector128<short> shifted = ShiftedInt16(AdvSimd.ConvertToSingle(a0) * m0, AdvSimd.ConvertToSingle(a1) * m1, q);
+            Vector128<sbyte> bytes = AdvSimd.ExtractNarrowingSaturateLower(shifted).ToVector128Unsafe();
             return AdvSimd.Min(AdvSimd.Max(bytes, q.QMin), q.QMax);
         }
         return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q), default, default);
     }
 
-    /// <summary>ARM64: 8 lanes rounded to int32 (FCVTNS), saturated to int16 and shifted by the zero point.</summary>
+    /// <summary>ARM64: 8 scaled lanes rounded to int32 (FCVTNS), saturated to int16 and shifted by the zero point.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> ShiftedInt16(Vector128<int> a0, Vector128<int> a1, Vector128<float> m0, Vector128<float> m1, in VectorQuant q)
+    private static Vector128<short> ShiftedInt16(Vector128<float> v0, Vector128<float> v1, in VectorQuant q)
     {
-        Vector128<int> r0 = AdvSimd.ConvertToInt32RoundToEven(AdvSimd.ConvertToSingle(a0) * m0);
-        Vector128<int> r1 = AdvSimd.ConvertToInt32RoundToEven(AdvSimd.ConvertToSingle(a1) * m1);
+        Vector128<int> r0 = AdvSimd.ConvertToInt32RoundToEven(v0);
+        Vector128<int> r1 = AdvSimd.ConvertToInt32RoundToEven(v1);
         return AdvSimd.AddSaturate(AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(r0), r1), q.ZeroPoint16);
     }
 
