@@ -67,15 +67,18 @@ internal static unsafe class Window
     /// of addresses written.</summary>
     public static int Taps(in ConvGeometry g, sbyte* input, Nhwc s, int n, int oy, int ox, sbyte* padding, sbyte** taps)
     {
-        int written = 0;
-        for (int ky = 0; ky < g.KernelH; ky++)
+        // Locals, not g's or s's fields: the stores through taps would make the JIT reload those every tap.
+        int kernelW = g.KernelW, dilationW = g.DilationW, width = s.W, height = s.H, written = 0;
+        int firstColumn = ox * g.StrideW - g.PadLeft, iy = oy * g.StrideH - g.PadTop;
+        nint pixelBytes = s.C, rowBytes = width * pixelBytes, tapBytes = dilationW * pixelBytes;
+        for (int ky = 0; ky < g.KernelH; ky++, iy += g.DilationH)
         {
-            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
-            for (int kx = 0; kx < g.KernelW; kx++)
+            bool rowInside = (uint)iy < (uint)height;
+            sbyte* pixel = input + ((nint)n * height + iy) * rowBytes + firstColumn * pixelBytes;
+            for (int kx = 0, ix = firstColumn; kx < kernelW; kx++, ix += dilationW, pixel += tapBytes)
             {
-                int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
-                if ((uint)iy < (uint)s.H && (uint)ix < (uint)s.W)
-                    taps[written++] = input + (((nint)n * s.H + iy) * s.W + ix) * s.C;
+                if (rowInside && (uint)ix < (uint)width)
+                    taps[written++] = pixel;
                 else if (padding != null)
                     taps[written++] = padding;
             }
