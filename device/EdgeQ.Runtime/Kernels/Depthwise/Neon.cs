@@ -105,23 +105,27 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
         sbyte* t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
         sbyte* t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
         sbyte* w = (sbyte*)args.Weights;
+        int* bias = args.Bias;
+        float* m = args.Multipliers;
         nint channels = args.Channels, blockBytes = args.BlockBytes, run = pixels * channels, c = 0;
-        for (; c + Depthwise.Block <= channels; c += Depthwise.Block, w += blockBytes)
+        for (; c + Depthwise.Block <= channels; c += Depthwise.Block, w += blockBytes, bias += Depthwise.Block, m += Depthwise.Block)
         {
-            Int32x16 bias = Int32x16.Load(ref args.Bias[c]);
-            float* m = args.Multipliers + c;
+            Int32x16 biases = Int32x16.Load(ref *bias);
             Vector128<float> m0 = Vector128.Load(m), m1 = Vector128.Load(m + 4), m2 = Vector128.Load(m + 8), m3 = Vector128.Load(m + 12);
             nint offset = c;
-            for (sbyte* y = dst + c, end = y + run; y < end; y += channels, offset += step)
+            sbyte* y = dst + c, end = y + run;
+            do   // a run has at least one pixel
             {
-                Int32x16 acc = bias;
+                Int32x16 acc = biases;
                 DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t0 + offset), Vector128.Load(w), Vector128.Load(t1 + offset), Vector128.Load(w + 16));
                 DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t2 + offset), Vector128.Load(w + 32), Vector128.Load(t3 + offset), Vector128.Load(w + 48));
                 DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t4 + offset), Vector128.Load(w + 64), Vector128.Load(t5 + offset), Vector128.Load(w + 80));
                 DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t6 + offset), Vector128.Load(w + 96), Vector128.Load(t7 + offset), Vector128.Load(w + 112));
                 DepthwiseC16Neon.Single(ref acc, Vector128.Load(t8 + offset), Vector128.Load(w + 128));
                 Requantization.FromAccumulators(acc.C0, acc.C1, acc.C2, acc.C3, m0, m1, m2, m3, output).Store(y);
-            }
+                y += channels;
+                offset += step;
+            } while (y < end);
         }
         nuint rest = (nuint)(channels - c);
         if (rest == 8) Block8(taps, step, pixels, dst, args, c, output);
