@@ -83,12 +83,12 @@ internal unsafe struct DepthwiseC16Neon : IDepthwiseMac
     }
 }
 
-/// <summary>ARM64 row microkernel for 3x3 windows (9 taps): per block of 16 (or 8) channels the bias and the
-/// multipliers stay in registers across the run and the nine tap addresses in general registers across all blocks, so
-/// a pixel costs its nine input loads, three weight loads, the MACs of <see cref="DepthwiseC16Neon"/>, the
-/// requantization and one store. The weights are loaded again for every pixel (LDP pairs): kept in
-/// registers, each GetLower() of a vector that stays live would cost a register copy.
-/// Other windows and channel tails that are not 8 wide run <see cref="DepthwiseRowC16{TMac}"/>.</summary>
+/// <summary>ARM64 row microkernel for 3x3 windows (9 taps): the nine tap addresses stay in general registers across
+/// the run and, per block of 16 (or 8) channels, the bias and the multipliers in vector registers, so a pixel costs its
+/// nine input loads, the weight loads, the MACs of <see cref="DepthwiseC16Neon"/>, the requantization and one store,
+/// two pixels per loop iteration. 16-channel weights are loaded again for every pixel (five LDP/LDR): kept in
+/// registers, each GetLower() of a vector that stays live would cost a register copy (8-channel weights are Vector64
+/// and stay). Other windows and channel tails that are not 8 wide run <see cref="DepthwiseRowC16{TMac}"/>.</summary>
 internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
 {
     public static DepthwiseLayout Layout => DepthwiseLayout.Int8;
@@ -102,30 +102,24 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
         }
         // Locals, not args' fields or taps: the stores through dst would make the JIT reload those every block.
         var output = new VectorQuant(args.Output);
-        sbyte* t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
-        sbyte* t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        var window = new Window3x3(taps);
         sbyte* w = (sbyte*)args.Weights;
         int* bias = args.Bias;
         float* m = args.Multipliers;
-        nint channels = args.Channels, blockBytes = args.BlockBytes, run = pixels * channels, c = 0;
+        nint channels = args.Channels, blockBytes = args.BlockBytes, c = 0;
         for (; c + Depthwise.Block <= channels; c += Depthwise.Block, w += blockBytes, bias += Depthwise.Block, m += Depthwise.Block)
         {
             Int32x16 biases = Int32x16.Load(ref *bias);
             Vector128<float> m0 = Vector128.Load(m), m1 = Vector128.Load(m + 4), m2 = Vector128.Load(m + 8), m3 = Vector128.Load(m + 12);
             nint offset = c;
-            sbyte* y = dst + c, end = y + run;
-            do   // a run has at least one pixel
+            sbyte* y = dst + c, last = y + (pixels - 1) * channels;
+            // Two pixels per iteration: half the loop overhead.
+            for (; y < last; y += 2 * channels, offset += 2 * step)
             {
-                Int32x16 acc = biases;
-                DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t0 + offset), Vector128.Load(w), Vector128.Load(t1 + offset), Vector128.Load(w + 16));
-                DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t2 + offset), Vector128.Load(w + 32), Vector128.Load(t3 + offset), Vector128.Load(w + 48));
-                DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t4 + offset), Vector128.Load(w + 64), Vector128.Load(t5 + offset), Vector128.Load(w + 80));
-                DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t6 + offset), Vector128.Load(w + 96), Vector128.Load(t7 + offset), Vector128.Load(w + 112));
-                DepthwiseC16Neon.Single(ref acc, Vector128.Load(t8 + offset), Vector128.Load(w + 128));
-                Requantization.FromAccumulators(acc.C0, acc.C1, acc.C2, acc.C3, m0, m1, m2, m3, output).Store(y);
-                y += channels;
-                offset += step;
-            } while (y < end);
+                window.Pixel(offset, w, biases, m0, m1, m2, m3, output).Store(y);
+                window.Pixel(offset + step, w, biases, m0, m1, m2, m3, output).Store(y + channels);
+            }
+            if (y == last) window.Pixel(offset, w, biases, m0, m1, m2, m3, output).Store(y);
         }
         nuint rest = (nuint)(channels - c);
         if (rest == 8) Block8(taps, step, pixels, dst, args, c, output);
@@ -142,7 +136,6 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
         Vector64<sbyte> w6 = Vector64.Load(w + 96), w7 = Vector64.Load(w + 112), w8 = Vector64.Load(w + 128);
         Vector128<int> bias0 = Vector128.Load(args.Bias + c), bias1 = Vector128.Load(args.Bias + c + 4);
         Vector128<float> m0 = Vector128.Load(args.Multipliers + c), m1 = Vector128.Load(args.Multipliers + c + 4);
-        VectorQuant quant = output;
         sbyte* t0 = taps[0] + c, t1 = taps[1] + c, t2 = taps[2] + c, t3 = taps[3] + c, t4 = taps[4] + c;
         sbyte* t5 = taps[5] + c, t6 = taps[6] + c, t7 = taps[7] + c, t8 = taps[8] + c;
         nint channels = args.Channels, offset = 0;
@@ -154,7 +147,36 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
             DepthwiseC16Neon.Pair8(ref acc, Vector64.Load(t4 + offset), w4, Vector64.Load(t5 + offset), w5);
             DepthwiseC16Neon.Pair8(ref acc, Vector64.Load(t6 + offset), w6, Vector64.Load(t7 + offset), w7);
             DepthwiseC16Neon.Single8(ref acc, Vector64.Load(t8 + offset), w8);
-            Requantization.FromAccumulators8(acc.C0, acc.C1, m0, m1, quant).GetLower().Store(y);
+            Requantization.FromAccumulators8(acc.C0, acc.C1, m0, m1, output).GetLower().Store(y);
+        }
+    }
+
+    /// <summary>The nine tap addresses of a 3x3 window, kept in general registers.</summary>
+    private readonly struct Window3x3
+    {
+        private readonly sbyte* t0, t1, t2, t3, t4, t5, t6, t7, t8;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Window3x3(sbyte** taps)
+        {
+            t0 = taps[0]; t1 = taps[1]; t2 = taps[2]; t3 = taps[3]; t4 = taps[4];
+            t5 = taps[5]; t6 = taps[6]; t7 = taps[7]; t8 = taps[8];
+        }
+
+        /// <summary>One output pixel of a 16-channel block: the bias plus the 16 channels at <paramref name="offset"/>
+        /// of every tap times the block's weights at <paramref name="w"/>, requantized. The weights are loaded here, so
+        /// that each weight vector's GetLower() is its last use.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector128<sbyte> Pixel(nint offset, sbyte* w, Int32x16 bias, Vector128<float> m0, Vector128<float> m1,
+            Vector128<float> m2, Vector128<float> m3, in VectorQuant output)
+        {
+            Int32x16 acc = bias;
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t0 + offset), Vector128.Load(w), Vector128.Load(t1 + offset), Vector128.Load(w + 16));
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t2 + offset), Vector128.Load(w + 32), Vector128.Load(t3 + offset), Vector128.Load(w + 48));
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t4 + offset), Vector128.Load(w + 64), Vector128.Load(t5 + offset), Vector128.Load(w + 80));
+            DepthwiseC16Neon.Pair(ref acc, Vector128.Load(t6 + offset), Vector128.Load(w + 96), Vector128.Load(t7 + offset), Vector128.Load(w + 112));
+            DepthwiseC16Neon.Single(ref acc, Vector128.Load(t8 + offset), Vector128.Load(w + 128));
+            return Requantization.FromAccumulators(acc.C0, acc.C1, acc.C2, acc.C3, m0, m1, m2, m3, output);
         }
     }
 }
