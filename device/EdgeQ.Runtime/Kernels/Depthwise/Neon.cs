@@ -107,6 +107,14 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
         int* bias = args.Bias;
         float* m = args.Multipliers;
         nint channels = args.Channels, blockBytes = args.BlockBytes, c = 0;
+        if (pixels == 1)   // a border pixel: no pixel loop to set up per block
+        {
+            for (; c + Depthwise.Block <= channels; c += Depthwise.Block, w += blockBytes, bias += Depthwise.Block, m += Depthwise.Block)
+            {
+                window.Pixel(c, w, Int32x16.Load(ref *bias), Vector128.Load(m), Vector128.Load(m + 4), Vector128.Load(m + 8),
+                    Vector128.Load(m + 12), output).Store(dst + c);
+            }
+        }
         for (; c + Depthwise.Block <= channels; c += Depthwise.Block, w += blockBytes, bias += Depthwise.Block, m += Depthwise.Block)
         {
             Int32x16 biases = Int32x16.Load(ref *bias);
