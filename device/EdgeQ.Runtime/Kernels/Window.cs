@@ -31,8 +31,6 @@ internal static unsafe class Window
         ConvGeometry g = op.Geometry;
         Nhwc s = op.InputShape;
         int outputW = g.OutputW(s.W), outputH = g.OutputH(s.H);
-        // Between two neighbouring pixels whose windows lie inside the input along W, every in-bounds tap moves by
-        // one stride and the rest stay on the padding: no need to recompute them.
         (int interiorFirst, int interiorLast) = g.InteriorColumns(s.W);
         nint step = (nint)g.StrideW * s.C;
         sbyte** taps = stackalloc sbyte*[g.Taps];
@@ -42,16 +40,9 @@ internal static unsafe class Window
         for (int p = first; p < first + count; p++)
         {
             if (sameRow && ox > interiorFirst && ox <= interiorLast)
-            {
-                for (int t = 0; t < tapCount; t++)
-                {
-                    if (taps[t] != op.Padding) taps[t] += step;
-                }
-            }
+                Slide(taps, tapCount, step, op.Padding);
             else
-            {
                 tapCount = Taps(g, op.Input, s, n, oy, ox, op.Padding, taps);
-            }
             TKernel.Pixel(taps, tapCount, op.Output + (nint)p * op.OutputChannels, args);
             sameRow = ++ox < outputW;
             if (!sameRow)
@@ -59,6 +50,17 @@ internal static unsafe class Window
                 ox = 0;
                 if (++oy == outputH) { oy = 0; n++; }
             }
+        }
+    }
+
+    /// <summary>Moves the taps of a pixel to its right-hand neighbour in the same row, both with their window inside
+    /// the input along W: every in-bounds tap moves by one stride (<paramref name="step"/> bytes), the rest stay on the
+    /// padding.</summary>
+    public static void Slide(sbyte** taps, int tapCount, nint step, sbyte* padding)
+    {
+        for (int t = 0; t < tapCount; t++)
+        {
+            if (taps[t] != padding) taps[t] += step;
         }
     }
 
