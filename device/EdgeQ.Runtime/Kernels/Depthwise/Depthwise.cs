@@ -139,7 +139,7 @@ internal unsafe interface IDepthwiseRow
     /// <summary>The packed weight layout the microkernel reads.</summary>
     static abstract DepthwiseLayout Layout { get; }
 
-    /// <summary>Computes <paramref name="pixels"/> (at least one) output pixels into <paramref name="dst"/> (C bytes apart).
+    /// <summary>Computes <paramref name="pixels"/> output pixels into <paramref name="dst"/> (C bytes apart).
     /// <paramref name="taps"/> holds the input pixel under each tap for the first output pixel; for the next ones
     /// every tap moves by <paramref name="step"/> bytes (a run lies inside the input, or is one pixel long).</summary>
     static abstract void Run(sbyte** taps, int tapCount, nint step, int pixels, sbyte* dst, in DepthwiseArgs args);

@@ -107,7 +107,8 @@ internal unsafe struct DepthwiseRow3x3Neon : IDepthwiseRow
         int* bias = args.Bias;
         float* m = args.Multipliers;
         nint channels = args.Channels, blockBytes = args.BlockBytes, c = 0;
-        if (pixels == 1)   // a border pixel: no pixel loop to set up per block
+        // A one-pixel run (a border pixel) takes every block here, with no pixel loop to set up per block.
+        if (pixels == 1)
         {
             for (; c + Depthwise.Block <= channels; c += Depthwise.Block, w += blockBytes, bias += Depthwise.Block, m += Depthwise.Block)
             {
