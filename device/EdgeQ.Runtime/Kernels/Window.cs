@@ -31,8 +31,6 @@ internal static unsafe class Window
         ConvGeometry g = op.Geometry;
         Nhwc s = op.InputShape;
         int outputW = g.OutputW(s.W), outputH = g.OutputH(s.H);
-        // Between two neighbouring pixels whose windows lie inside the input along W, every in-bounds tap moves by
-        // one stride and the rest stay on the padding: no need to recompute them.
         (int interiorFirst, int interiorLast) = g.InteriorColumns(s.W);
         nint step = (nint)g.StrideW * s.C;
         sbyte** taps = stackalloc sbyte*[g.Taps];
@@ -42,16 +40,9 @@ internal static unsafe class Window
         for (int p = first; p < first + count; p++)
         {
             if (sameRow && ox > interiorFirst && ox <= interiorLast)
-            {
-                for (int t = 0; t < tapCount; t++)
-                {
-                    if (taps[t] != op.Padding) taps[t] += step;
-                }
-            }
+                Slide(taps, tapCount, step, op.Padding);
             else
-            {
                 tapCount = Taps(g, op.Input, s, n, oy, ox, op.Padding, taps);
-            }
             TKernel.Pixel(taps, tapCount, op.Output + (nint)p * op.OutputChannels, args);
             sameRow = ++ox < outputW;
             if (!sameRow)
@@ -62,20 +53,34 @@ internal static unsafe class Window
         }
     }
 
+    /// <summary>Moves the taps of a pixel to its right-hand neighbour in the same row, both with their window inside
+    /// the input along W: every in-bounds tap moves by one stride (<paramref name="step"/> bytes), the rest stay on the
+    /// padding.</summary>
+    public static void Slide(sbyte** taps, int tapCount, nint step, sbyte* padding)
+    {
+        for (int t = 0; t < tapCount; t++)
+        {
+            if (taps[t] != padding) taps[t] += step;
+        }
+    }
+
     /// <summary>Writes the address of the input pixel under each tap of output pixel (n, oy, ox), in kernel order;
     /// a tap in the padding gets <paramref name="padding"/>, or is left out when that is null. Returns the number
     /// of addresses written.</summary>
     public static int Taps(in ConvGeometry g, sbyte* input, Nhwc s, int n, int oy, int ox, sbyte* padding, sbyte** taps)
     {
-        int written = 0;
-        for (int ky = 0; ky < g.KernelH; ky++)
+        // Locals, not g's or s's fields: the stores through taps would make the JIT reload those every tap.
+        int kernelW = g.KernelW, dilationW = g.DilationW, width = s.W, height = s.H, written = 0;
+        int firstColumn = ox * g.StrideW - g.PadLeft, iy = oy * g.StrideH - g.PadTop;
+        nint pixelBytes = s.C, rowBytes = width * pixelBytes, tapBytes = dilationW * pixelBytes;
+        for (int ky = 0; ky < g.KernelH; ky++, iy += g.DilationH)
         {
-            int iy = oy * g.StrideH - g.PadTop + ky * g.DilationH;
-            for (int kx = 0; kx < g.KernelW; kx++)
+            bool rowInside = (uint)iy < (uint)height;
+            sbyte* pixel = input + ((nint)n * height + iy) * rowBytes + firstColumn * pixelBytes;
+            for (int kx = 0, ix = firstColumn; kx < kernelW; kx++, ix += dilationW, pixel += tapBytes)
             {
-                int ix = ox * g.StrideW - g.PadLeft + kx * g.DilationW;
-                if ((uint)iy < (uint)s.H && (uint)ix < (uint)s.W)
-                    taps[written++] = input + (((nint)n * s.H + iy) * s.W + ix) * s.C;
+                if (rowInside && (uint)ix < (uint)width)
+                    taps[written++] = pixel;
                 else if (padding != null)
                     taps[written++] = padding;
             }

@@ -146,7 +146,8 @@ internal unsafe interface IDepthwiseRow
 }
 
 /// <summary>Walks output rows: pixels whose window touches the padding one at a time (padding taps read the
-/// zero-point row), the interior of each row as one run, so tap addresses are computed once per run.</summary>
+/// zero-point row), the interior of each row as one run, so tap addresses are computed once per run (and slid along
+/// from the pixel before in the interior columns of padded rows).</summary>
 internal static unsafe class DepthwiseDriver
 {
     /// <summary>Runs <typeparamref name="TRow"/> on output pixels [first, first + count) (flattened N x OH x OW).</summary>
@@ -159,15 +160,27 @@ internal static unsafe class DepthwiseDriver
         (int columnFirst, int columnLast) = g.InteriorColumns(s.W);
         nint step = (nint)g.StrideW * s.C;
         sbyte** taps = stackalloc sbyte*[g.Taps];
+        int tapCount = 0, ox = first % outputW, oy = first / outputW % outputH, n = first / (outputW * outputH);
+        bool previousInRow = false;   // taps hold the one-pixel run just left of (n, oy, ox)
         for (int p = first, end = first + count; p < end;)
         {
-            int ox = p % outputW, oy = p / outputW % outputH, n = p / (outputW * outputH);
+            bool interiorColumn = ox >= columnFirst && ox <= columnLast;
             int pixels = 1;
-            if (oy >= rowFirst && oy <= rowLast && ox >= columnFirst && ox <= columnLast)
+            if (interiorColumn && oy >= rowFirst && oy <= rowLast)
                 pixels = Math.Min(columnLast + 1 - ox, end - p);
-            int tapCount = Window.Taps(g, op.Input, s, n, oy, ox, op.Padding, taps);
+            if (previousInRow && ox > columnFirst && interiorColumn)
+                Window.Slide(taps, tapCount, step, op.Padding);
+            else
+                tapCount = Window.Taps(g, op.Input, s, n, oy, ox, op.Padding, taps);
             TRow.Run(taps, tapCount, step, pixels, op.Output + (nint)p * op.OutputChannels, args);
             p += pixels;
+            ox += pixels;
+            previousInRow = pixels == 1 && ox < outputW;
+            if (ox == outputW)
+            {
+                ox = 0;
+                if (++oy == outputH) { oy = 0; n++; }
+            }
         }
     }
 }
