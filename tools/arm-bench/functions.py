@@ -23,15 +23,16 @@ TRACE = re.compile(r'Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/')
 WORD = re.compile(r'^0x([0-9a-f]+):\s+([0-9a-f]{8})\s+(\S+)')
 
 
-def read_log(path):
-    """Every translated block (start -> [(address, word, mnemonic)]) and how often each block start ran."""
-    blocks, runs, current = {}, collections.Counter(), None
+def trace(path, blocks):
+    """Reads a QEMU log in order: adds each translated block to blocks (start -> [(address, word, mnemonic)]) and
+    yields the start address of every block run."""
+    current = None
     with open(path, errors='replace') as f:
         for line in f:
             if line.startswith('Trace '):
                 m = TRACE.match(line)
                 if m:  # else a line cut short at the end of the log
-                    runs[int(m.group(1), 16)] += 1
+                    yield int(m.group(1), 16)
                 current = None
             elif line.startswith('IN:'):
                 current = []
@@ -43,6 +44,12 @@ def read_log(path):
                     current.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
                 elif line.startswith('---'):
                     current = None
+
+
+def read_log(path):
+    """Every translated block (start -> [(address, word, mnemonic)]) and how often each block start ran."""
+    blocks = {}
+    runs = collections.Counter(trace(path, blocks))
     return blocks, runs
 
 

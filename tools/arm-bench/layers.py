@@ -9,7 +9,7 @@ Per layer: instructions, MACs per instruction, the instruction classes below and
 of it."""
 import argparse, collections, json, re
 
-from functions import TRACE, WORD, Module
+from functions import Module, trace
 
 # What a layer's instructions do: the multiplies and the widening adds of the MAC kernels (SDOT prints as '.byte' in
 # QEMU 7), the requantization to int8 (float conversion, scaling, saturating narrows, zero point and clamp), memory.
@@ -40,7 +40,7 @@ def read_ops(path):
 
 def op_stretches(log, module):
     """Per op call in execution order: (instructions per function, instructions per class)."""
-    blocks, classes, current, waiting = {}, {}, None, []
+    blocks, classes, waiting = {}, {}, []
     stretches, stretch = [], None
 
     def step(address):
@@ -58,38 +58,21 @@ def op_stretches(log, module):
                 classes[address] = classify(block)
             stretch[1].update(classes[address])
 
-    with open(log, errors='replace') as f:
-        for line in f:
-            if line.startswith('Trace '):
-                current = None
-                m = TRACE.match(line)
-                if not m:
-                    continue
-                address = int(m.group(1), 16)
-                if module.base is None:
-                    # The load address comes from the blocks of the first million runs (start-up and model loading);
-                    # those runs are replayed once it is known.
-                    waiting.append(address)
-                    if len(waiting) < 1_000_000:
-                        continue
-                    module.find_base(blocks)
-                    if module.base is None:
-                        continue
-                    for early in waiting:
-                        step(early)
-                    waiting = None
-                    continue
-                step(address)
-            elif line.startswith('IN:'):
-                current = []
-            elif current is not None:
-                m = WORD.match(line)
-                if m:
-                    if not current:
-                        blocks[int(m.group(1), 16)] = current
-                    current.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
-                elif line.startswith('---'):
-                    current = None
+    for address in trace(log, blocks):
+        if module.base is None:
+            # The load address comes from the blocks of the first million runs (start-up and model loading); those
+            # runs are replayed once it is known.
+            waiting.append(address)
+            if len(waiting) < 1_000_000:
+                continue
+            module.find_base(blocks)
+            if module.base is None:
+                continue
+            for early in waiting:
+                step(early)
+            waiting = None
+            continue
+        step(address)
     if module.base is None:
         module.find_base(blocks)
         if module.base is None:
