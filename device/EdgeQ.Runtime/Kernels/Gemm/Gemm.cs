@@ -90,14 +90,15 @@ public static class Gemm
         return (int)folded;
     }
 
-    /// <summary>c[r * ldc + n] = requantized row r of a (rows of K at stride lda) times the packed weights.</summary>
+    /// <summary>c[r * ldc + n] = requantized row r of a (rows of <see cref="PackedGemm.Depth"/> bytes at stride lda)
+    /// times the packed weights.</summary>
     public static unsafe void Run(KernelTable kernels, ReadOnlySpan<sbyte> a, int lda, int rows, PackedGemm weights,
         Span<sbyte> c, int ldc)
     {
         if (weights.Tile != kernels.GemmTile)
             throw new ArgumentException($"weights packed for tile {weights.Tile}, kernel table uses {kernels.GemmTile}");
         if (rows < 1) return;
-        if (lda < weights.Depth || ldc < weights.N) throw new ArgumentException($"GEMM strides lda={lda} ldc={ldc} below K={weights.Depth} N={weights.N}");
+        if (lda < weights.Depth || ldc < weights.N) throw new ArgumentException($"GEMM strides lda={lda} ldc={ldc} below depth {weights.Depth} and N={weights.N}");
         Checks.Length(a, (long)(rows - 1) * lda + weights.Depth, "GEMM input");
         Checks.Length<sbyte>(c, (long)(rows - 1) * ldc + weights.N, "GEMM output");
         kernels.Gemm(ref MemoryMarshal.GetReference(a), lda, rows, weights, ref MemoryMarshal.GetReference(c), ldc);
