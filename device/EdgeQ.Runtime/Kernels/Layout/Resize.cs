@@ -164,10 +164,9 @@ internal unsafe struct BilinearC16Vector128 : IBilinearChunk
         Floats16 d10 = Floats16.FromInt8(Window.LoadChannels(p10, count), zp), d11 = Floats16.FromInt8(Window.LoadChannels(p11, count), zp);
         Vector128<float> a = Vector128.Create(w00), b = Vector128.Create(w01), c = Vector128.Create(w10), d = Vector128.Create(w11);
         Vector128<float> m = Vector128.Create(q.Multiplier);
-        Window.StoreChannels(Requantization.Narrow(
-            Requantization.FromFloat((a * d00.F0 + b * d01.F0 + c * d10.F0 + d * d11.F0) * m, q.Output),
-            Requantization.FromFloat((a * d00.F1 + b * d01.F1 + c * d10.F1 + d * d11.F1) * m, q.Output),
-            Requantization.FromFloat((a * d00.F2 + b * d01.F2 + c * d10.F2 + d * d11.F2) * m, q.Output),
-            Requantization.FromFloat((a * d00.F3 + b * d01.F3 + c * d10.F3 + d * d11.F3) * m, q.Output)), dst, count);
+        Window.StoreChannels(Requantization.FromFloats(
+            (a * d00.F0 + b * d01.F0 + c * d10.F0 + d * d11.F0) * m, (a * d00.F1 + b * d01.F1 + c * d10.F1 + d * d11.F1) * m,
+            (a * d00.F2 + b * d01.F2 + c * d10.F2 + d * d11.F2) * m, (a * d00.F3 + b * d01.F3 + c * d10.F3 + d * d11.F3) * m,
+            new VectorQuant(q.Output)), dst, count);
     }
 }

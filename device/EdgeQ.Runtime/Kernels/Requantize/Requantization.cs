@@ -85,15 +85,8 @@ public static class Requantization
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<sbyte> FromAccumulators(Vector128<int> a0, Vector128<int> a1, Vector128<int> a2,
         Vector128<int> a3, Vector128<float> m0, Vector128<float> m1, Vector128<float> m2, Vector128<float> m3, in VectorQuant q)
-    {
-        if (AdvSimd.Arm64.IsSupported)
-        {
-            return FromFloats(AdvSimd.ConvertToSingle(a0) * m0, AdvSimd.ConvertToSingle(a1) * m1,
-                AdvSimd.ConvertToSingle(a2) * m2, AdvSimd.ConvertToSingle(a3) * m3, q);
-        }
-        return Narrow(FromFloat(Vector128.ConvertToSingle(a0) * m0, q), FromFloat(Vector128.ConvertToSingle(a1) * m1, q),
-                      FromFloat(Vector128.ConvertToSingle(a2) * m2, q), FromFloat(Vector128.ConvertToSingle(a3) * m3, q));
-    }
+        => FromFloats(Vector128.ConvertToSingle(a0) * m0, Vector128.ConvertToSingle(a1) * m1,
+            Vector128.ConvertToSingle(a2) * m2, Vector128.ConvertToSingle(a3) * m3, q);
 
     /// <summary>16 scaled values to 16 int8 (clamp, round half to even, add the zero point), with the constants
     /// broadcast beforehand; on ARM64 in the accumulator form's steps (see above).</summary>

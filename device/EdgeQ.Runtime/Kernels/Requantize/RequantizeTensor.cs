@@ -44,12 +44,13 @@ internal static class RequantizeVector128
     public static void Run(ref sbyte src, ref sbyte dst, nint count, in RequantizeParams p)
     {
         Vector128<float> m = Vector128.Create(p.Multiplier);
+        int zeroPoint = p.InputZeroPoint;
+        var output = new VectorQuant(p.Output);
         nint i = 0;
         for (; i + 16 <= count; i += 16)
         {
-            Floats16 x = Floats16.FromInt8(Vector128.LoadUnsafe(ref src, (nuint)i), p.InputZeroPoint);
-            Requantization.Narrow(Requantization.FromFloat(x.F0 * m, p.Output), Requantization.FromFloat(x.F1 * m, p.Output),
-                Requantization.FromFloat(x.F2 * m, p.Output), Requantization.FromFloat(x.F3 * m, p.Output)).StoreUnsafe(ref dst, (nuint)i);
+            Floats16 x = Floats16.FromInt8(Vector128.LoadUnsafe(ref src, (nuint)i), zeroPoint);
+            Requantization.FromFloats(x.F0 * m, x.F1 * m, x.F2 * m, x.F3 * m, output).StoreUnsafe(ref dst, (nuint)i);
         }
         RequantizeReference.Run(ref Unsafe.Add(ref src, i), ref Unsafe.Add(ref dst, i), count - i, p);
     }
